@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { CredstackError, credstackErrorCodes, InvalidArgumentError, isCredstackError } from "./index.js";
+
+describe("CredstackError", () => {
+  it("carries a stable code, its class name and the chained cause", () => {
+    const cause = new Error("socket closed");
+    const error = new InvalidArgumentError("bad input", { cause });
+    expect(error).toBeInstanceOf(CredstackError);
+    expect(error.code).toBe("ERR_INVALID_ARGUMENT");
+    expect(error.name).toBe("InvalidArgumentError");
+    expect(error.cause).toBe(cause);
+  });
+
+  it("is recognised across copies by its brand, and plain errors are not", () => {
+    const foreign = Object.assign(new Error("x"), { [Symbol.for("credstack.error")]: true });
+    expect(isCredstackError(foreign)).toBe(true);
+    expect(isCredstackError(new Error("x"))).toBe(false);
+    expect(isCredstackError(null)).toBe(false);
+  });
+
+  it("lists every code once", () => {
+    expect(new Set(credstackErrorCodes).size).toBe(credstackErrorCodes.length);
+  });
+});

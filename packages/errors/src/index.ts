@@ -1,0 +1,91 @@
+/**
+ * The one base error class of credstack.
+ *
+ * Every package throws subclasses of {@link CredstackError}; callers branch on the stable
+ * {@link CredstackErrorCode} in `error.code`, never on the message. Messages never contain secret values.
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * The closed set of error codes used across credstack. A code, once published, keeps its meaning.
+ */
+export type CredstackErrorCode =
+  | "ERR_INVALID_ARGUMENT"
+  | "ERR_UNKNOWN_SCOPE"
+  | "ERR_INVALID_RECORD"
+  | "ERR_VERSION_CONFLICT"
+  | "ERR_INTEGRITY"
+  | "ERR_STORE_UNAVAILABLE"
+  | "ERR_CIPHER_UNAVAILABLE"
+  | "ERR_KEY_NOT_FOUND"
+  | "ERR_KEY_ACCESS_DENIED"
+  | "ERR_CORRUPT_RECORD"
+  | "ERR_LEASE_UNAVAILABLE"
+  | "ERR_INVALID_CONFIG"
+  | "ERR_INVALID_TOKEN"
+  | "ERR_REFRESH_FAILED"
+  | "ERR_AUTHORIZATION_FAILED";
+
+/** All codes of {@link CredstackErrorCode}, for exhaustive checks and documentation. */
+export const credstackErrorCodes: readonly CredstackErrorCode[] = [
+  "ERR_INVALID_ARGUMENT",
+  "ERR_UNKNOWN_SCOPE",
+  "ERR_INVALID_RECORD",
+  "ERR_VERSION_CONFLICT",
+  "ERR_INTEGRITY",
+  "ERR_STORE_UNAVAILABLE",
+  "ERR_CIPHER_UNAVAILABLE",
+  "ERR_KEY_NOT_FOUND",
+  "ERR_KEY_ACCESS_DENIED",
+  "ERR_CORRUPT_RECORD",
+  "ERR_LEASE_UNAVAILABLE",
+  "ERR_INVALID_CONFIG",
+  "ERR_INVALID_TOKEN",
+  "ERR_REFRESH_FAILED",
+  "ERR_AUTHORIZATION_FAILED",
+];
+
+const brand: unique symbol = Symbol.for("credstack.error");
+
+/** Options accepted by every {@link CredstackError} constructor. */
+export interface CredstackErrorOptions {
+  /** The underlying error, chained as ES2022 `cause`. Its message must not carry secrets either. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error credstack throws.
+ *
+ * @example
+ * ```ts
+ * try { resolveScopes(["calendar_ful"]); }
+ * catch (e) { if (isCredstackError(e) && e.code === "ERR_UNKNOWN_SCOPE") console.error(e.message); }
+ * ```
+ */
+export class CredstackError extends Error {
+  /** Stable, machine-readable code. */
+  readonly code: CredstackErrorCode;
+  /** @internal brand so that {@link isCredstackError} works across duplicated package copies. */
+  readonly [brand] = true;
+
+  constructor(code: CredstackErrorCode, message: string, options?: CredstackErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * True when `value` is a {@link CredstackError}, also when it comes from another copy of this package.
+ */
+export function isCredstackError(value: unknown): value is CredstackError {
+  return typeof value === "object" && value !== null && (value as { [brand]?: unknown })[brand] === true;
+}
+
+/** A caller passed an argument that is not valid for the call (code `ERR_INVALID_ARGUMENT`). */
+export class InvalidArgumentError extends CredstackError {
+  constructor(message: string, options?: CredstackErrorOptions) {
+    super("ERR_INVALID_ARGUMENT", message, options);
+  }
+}
