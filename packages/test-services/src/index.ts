@@ -1,0 +1,9 @@
+/**
+ * Throwaway test servers for credstack's own test suite (private package, not published).
+ *
+ * @packageDocumentation
+ */
+export { type MotoServer, startMoto } from "./moto.js";
+export { type PostgresServer, startPostgres } from "./postgres.js";
+export { freePort, waitForPort } from "./process.js";
+export { ensureRedisInstalled, type RedisServer, startRedis } from "./redis.js";
