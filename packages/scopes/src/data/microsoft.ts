@@ -1,0 +1,143 @@
+import type { CatalogSource, ImplicationRule, ScopeCatalogEntry } from "./types.js";
+
+const source = "https://learn.microsoft.com/en-us/graph/permissions-reference";
+const entry = (scope: string, description: string, area = "graph"): ScopeCatalogEntry => ({
+  scope,
+  description,
+  apis: [area],
+});
+
+/**
+ * Microsoft Graph delegated permissions most applications request, curated from the Microsoft Graph
+ * permissions reference. The canonical form is the short name (`Mail.Read`); in a request Microsoft also
+ * accepts the fully qualified `https://graph.microsoft.com/Mail.Read`, which the registry resolves to it.
+ */
+export const microsoftCatalog: readonly ScopeCatalogEntry[] = [
+  entry("Calendars.Read", "Read user calendars"),
+  entry("Calendars.Read.Shared", "Read user and shared calendars"),
+  entry("Calendars.ReadBasic", "Read basic details of user calendars"),
+  entry("Calendars.ReadWrite", "Have full access to user calendars"),
+  entry("Calendars.ReadWrite.Shared", "Read and write user and shared calendars"),
+  entry("ChannelMessage.Read.All", "Read user channel messages"),
+  entry("ChannelMessage.Send", "Send channel messages"),
+  entry("Chat.Create", "Create chats"),
+  entry("Chat.Read", "Read user chat messages"),
+  entry("Chat.ReadBasic", "Read names and members of user chat threads"),
+  entry("Chat.ReadWrite", "Read and write user chat messages"),
+  entry("ChatMessage.Read", "Read user chat messages"),
+  entry("ChatMessage.Send", "Send user chat messages"),
+  entry("Contacts.Read", "Read user contacts"),
+  entry("Contacts.Read.Shared", "Read user and shared contacts"),
+  entry("Contacts.ReadWrite", "Have full access to user contacts"),
+  entry("Contacts.ReadWrite.Shared", "Read and write user and shared contacts"),
+  entry("Directory.AccessAsUser.All", "Access the directory as the signed-in user"),
+  entry("Directory.Read.All", "Read directory data"),
+  entry("Directory.ReadWrite.All", "Read and write directory data"),
+  entry("Files.Read", "Read user files"),
+  entry("Files.Read.All", "Read all files that user can access"),
+  entry("Files.ReadWrite", "Have full access to user files"),
+  entry("Files.ReadWrite.All", "Have full access to all files user can access"),
+  entry("Files.ReadWrite.AppFolder", "Have full access to the application's folder"),
+  entry("Group.Read.All", "Read all groups"),
+  entry("Group.ReadWrite.All", "Read and write all groups"),
+  entry("GroupMember.Read.All", "Read group memberships"),
+  entry("GroupMember.ReadWrite.All", "Read and write group memberships"),
+  entry("Mail.Read", "Read user mail"),
+  entry("Mail.Read.Shared", "Read user and shared mail"),
+  entry("Mail.ReadBasic", "Read user basic mail"),
+  entry("Mail.ReadWrite", "Read and write access to user mail"),
+  entry("Mail.ReadWrite.Shared", "Read and write user and shared mail"),
+  entry("Mail.Send", "Send mail as a user"),
+  entry("Mail.Send.Shared", "Send mail on behalf of others"),
+  entry("MailboxSettings.Read", "Read user mailbox settings"),
+  entry("MailboxSettings.ReadWrite", "Read and write user mailbox settings"),
+  entry("Notes.Create", "Create user OneNote notebooks"),
+  entry("Notes.Read", "Read user OneNote notebooks"),
+  entry("Notes.Read.All", "Read all OneNote notebooks that user can access"),
+  entry("Notes.ReadWrite", "Read and write user OneNote notebooks"),
+  entry("Notes.ReadWrite.All", "Read and write notebooks that the user can access"),
+  entry("OnlineMeetings.Read", "Read user's online meetings"),
+  entry("OnlineMeetings.ReadWrite", "Read and create user's online meetings"),
+  entry("People.Read", "Read users' relevant people lists"),
+  entry("People.Read.All", "Read all users' relevant people lists"),
+  entry("Presence.Read", "Read user's presence information"),
+  entry("Presence.Read.All", "Read presence information of all users in your organization"),
+  entry("Presence.ReadWrite", "Read and write a user's presence information"),
+  entry("Sites.Manage.All", "Create, edit, and delete items and lists in all site collections"),
+  entry("Sites.Read.All", "Read items in all site collections"),
+  entry("Sites.ReadWrite.All", "Edit or delete items in all site collections"),
+  entry("Tasks.Read", "Read user's tasks and task lists"),
+  entry("Tasks.Read.Shared", "Read user and shared tasks"),
+  entry("Tasks.ReadWrite", "Create, read, update, and delete user's tasks and task lists"),
+  entry("Tasks.ReadWrite.Shared", "Read and write user and shared tasks"),
+  entry("Team.Create", "Create teams"),
+  entry("Team.ReadBasic.All", "Read the names and descriptions of teams"),
+  entry("TeamMember.Read.All", "Read the members of teams"),
+  entry("User.Read", "Sign in and read user profile"),
+  entry("User.Read.All", "Read all users' full profiles"),
+  entry("User.ReadBasic.All", "Read all users' basic profiles"),
+  entry("User.ReadWrite", "Read and write access to user profile"),
+  entry("User.ReadWrite.All", "Read and write all users' full profiles"),
+  entry("email", "View users' email address", "openid"),
+  entry(
+    "offline_access",
+    "Maintain access to data you have given it access to (issue refresh tokens)",
+    "openid",
+  ),
+  entry("openid", "Sign users in", "openid"),
+  entry("profile", "View users' basic profile", "openid"),
+];
+
+/** Where {@link microsoftCatalog} comes from. */
+export const microsoftCatalogSource: CatalogSource = {
+  name: "Microsoft Graph permissions reference (delegated, curated)",
+  reference: source,
+  kind: "curated",
+};
+
+const rule = (broader: string, ...narrower: string[]): ImplicationRule => ({ broader, narrower, source });
+
+/**
+ * Supersets the reference states outright: a `ReadWrite` permission "allows the app to create, read,
+ * update, and delete" what the matching `Read` permission reads; `.All` / `.Shared` extend the same access
+ * to more resources.
+ */
+export const microsoftImplications: readonly ImplicationRule[] = [
+  rule("Mail.ReadWrite", "Mail.Read", "Mail.ReadBasic"),
+  rule("Mail.Read", "Mail.ReadBasic"),
+  rule("Mail.ReadWrite.Shared", "Mail.Read.Shared", "Mail.ReadWrite"),
+  rule("Mail.Read.Shared", "Mail.Read"),
+  rule("Mail.Send.Shared", "Mail.Send"),
+  rule("MailboxSettings.ReadWrite", "MailboxSettings.Read"),
+  rule("Calendars.ReadWrite", "Calendars.Read"),
+  rule("Calendars.Read", "Calendars.ReadBasic"),
+  rule("Calendars.ReadWrite.Shared", "Calendars.Read.Shared", "Calendars.ReadWrite"),
+  rule("Calendars.Read.Shared", "Calendars.Read"),
+  rule("Contacts.ReadWrite", "Contacts.Read"),
+  rule("Contacts.ReadWrite.Shared", "Contacts.Read.Shared", "Contacts.ReadWrite"),
+  rule("Contacts.Read.Shared", "Contacts.Read"),
+  rule("Files.ReadWrite.All", "Files.Read.All", "Files.ReadWrite"),
+  rule("Files.Read.All", "Files.Read"),
+  rule("Files.ReadWrite", "Files.Read"),
+  rule("Sites.Manage.All", "Sites.ReadWrite.All"),
+  rule("Sites.ReadWrite.All", "Sites.Read.All"),
+  rule("Notes.ReadWrite.All", "Notes.Read.All", "Notes.ReadWrite"),
+  rule("Notes.Read.All", "Notes.Read"),
+  rule("Notes.ReadWrite", "Notes.Read", "Notes.Create"),
+  rule("Tasks.ReadWrite", "Tasks.Read"),
+  rule("Tasks.ReadWrite.Shared", "Tasks.Read.Shared", "Tasks.ReadWrite"),
+  rule("Tasks.Read.Shared", "Tasks.Read"),
+  rule("User.ReadWrite.All", "User.Read.All", "User.ReadWrite"),
+  rule("User.Read.All", "User.ReadBasic.All"),
+  rule("User.ReadWrite", "User.Read"),
+  rule("Group.ReadWrite.All", "Group.Read.All", "GroupMember.ReadWrite.All"),
+  rule("Group.Read.All", "GroupMember.Read.All"),
+  rule("GroupMember.ReadWrite.All", "GroupMember.Read.All"),
+  rule("Directory.ReadWrite.All", "Directory.Read.All"),
+  rule("Chat.ReadWrite", "Chat.Read"),
+  rule("Chat.Read", "Chat.ReadBasic"),
+  rule("OnlineMeetings.ReadWrite", "OnlineMeetings.Read"),
+  rule("Presence.ReadWrite", "Presence.Read"),
+  rule("Presence.Read.All", "Presence.Read"),
+  rule("People.Read.All", "People.Read"),
+];
