@@ -5,7 +5,7 @@
 //
 // To use servers you already run, set CREDSTACK_TEST_PG_URL, CREDSTACK_TEST_REDIS_URL and/or
 // CREDSTACK_TEST_KMS_ENDPOINT; the matching throwaway server is then not started.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 
 function step(cmd, args, env = process.env) {
   console.log(`\n$ ${cmd} ${args.join(" ")}`);
@@ -15,6 +15,32 @@ function step(cmd, args, env = process.env) {
     return result.status ?? 1;
   }
   return 0;
+}
+
+/** Runs the tests, echoing their output, and prints one closing line totalling every vitest run. */
+async function testStep(args, env) {
+  console.log(`\n$ pnpm ${args.join(" ")}`);
+  const child = spawn("pnpm", args, { stdio: ["ignore", "pipe", "pipe"], env });
+  let output = "";
+  child.stdout.on("data", (chunk) => {
+    process.stdout.write(chunk);
+    output += chunk.toString();
+  });
+  child.stderr.on("data", (chunk) => process.stderr.write(chunk));
+  const code = await new Promise((resolve) => child.on("close", (exitCode) => resolve(exitCode ?? 1)));
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+  for (const line of output.replace(/\u001b\[[0-9;]*m/g, "").split("\n")) {
+    const summary = line.match(/^\S*\s*Tests\s+(.*)$/);
+    if (!summary) continue;
+    passed += Number(summary[1].match(/(\d+) passed/)?.[1] ?? 0);
+    failed += Number(summary[1].match(/(\d+) failed/)?.[1] ?? 0);
+    skipped += Number(summary[1].match(/(\d+) skipped/)?.[1] ?? 0);
+  }
+  console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+  return code !== 0 ? code : failed > 0 ? 1 : 0;
 }
 
 function must(status) {
@@ -54,7 +80,7 @@ try {
   console.log(
     `\ntest services: postgres ${env.CREDSTACK_TEST_PG_URL}, redis ${env.CREDSTACK_TEST_REDIS_URL}, kms ${env.CREDSTACK_TEST_KMS_ENDPOINT}`,
   );
-  status = step("pnpm", ["exec", "turbo", "run", "test", "--concurrency=1", "--output-logs=full"], env);
+  status = await testStep(["exec", "turbo", "run", "test", "--concurrency=1", "--output-logs=full"], env);
 } finally {
   await stopAll();
 }
