@@ -1,0 +1,169 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import type { KMSClient } from "@aws-sdk/client-kms";
+import { KmsIntegrityError } from "./errors.js";
+import {
+  type CachedDataKey,
+  cacheLimits,
+  DataKeyCache,
+  type DataKeyCacheOptions,
+} from "./lib/data-key-cache.js";
+import { decryptDataKey, generateDataKey } from "./lib/kms-calls.js";
+import { decodeSealed, encodeHeader, nonceLength, tagLength } from "./lib/sealed-format.js";
+
+/** Options of {@link kmsCipher}. */
+export interface KmsCipherOptions {
+  /** A `KMSClient` from `@aws-sdk/client-kms` (region, credentials and endpoint are yours to set). */
+  client: KMSClient;
+  /** The KMS key (id, ARN or alias) that generates data keys for new seals. */
+  keyId: string;
+  /**
+   * Extra encryption context added to every data key (e.g. `{ app: "billing" }`). Keys starting with
+   * `credstack:` are reserved.
+   * @default {}
+   */
+  context?: Readonly<Record<string, string>>;
+  /** Data-key cache limits (see {@link DataKeyCacheOptions} for the defaults). */
+  cache?: DataKeyCacheOptions;
+  /**
+   * Time limit of each KMS call, in milliseconds; past it the call fails with `ERR_CIPHER_UNAVAILABLE`.
+   * @default 5000
+   */
+  timeoutMs?: number;
+  /** Clock, for tests. @default Date.now */
+  now?: () => number;
+}
+
+/** Counts of KMS calls made, for benchmarks and monitoring. */
+export interface KmsCallCounts {
+  /** `GenerateDataKey` calls. */
+  generateDataKey: number;
+  /** `Decrypt` calls. */
+  decrypt: number;
+}
+
+/** A credstack cipher backed by AWS KMS envelope encryption. */
+export interface KmsCipher {
+  /** Cipher id, as in the sealed header. */
+  readonly id: "kms";
+  /** Seals `plaintext`, binding it to `aad` (the record's provider and account). */
+  encrypt(plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+  /** Opens a sealed blob; fails with `ERR_INTEGRITY` when it was tampered with or sealed for other `aad`. */
+  decrypt(sealed: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+  /** The KMS key id recorded in a sealed blob. */
+  keyIdOf(sealed: Uint8Array): string;
+  /** KMS calls made so far. */
+  readonly calls: Readonly<KmsCallCounts>;
+  /** Zeroes and drops every cached data key. */
+  clearCache(): void;
+}
+
+const reservedPrefix = "credstack:";
+
+/**
+ * The encryption context of a record: the caller's context plus a digest of the record's AAD (which names
+ * its provider and account). KMS refuses to decrypt a data key under any other context, so a record moved
+ * to another account cannot be opened even by a holder of the sealed bytes and KMS access.
+ */
+function encryptionContext(base: Readonly<Record<string, string>>, aad: Uint8Array): Record<string, string> {
+  return { ...base, "credstack:binding": createHash("sha256").update(aad).digest("base64url") };
+}
+
+/**
+ * AWS KMS envelope encryption: a data key from `GenerateDataKey` (AES_256) seals records locally with
+ * AES-256-GCM; the sealed header carries the KMS-encrypted data key and the KMS key id. Data keys are
+ * cached within the documented limits, one per record binding, so steady traffic does not call KMS per
+ * record; decrypted data keys are cached by their encrypted bytes.
+ *
+ * IAM: `kms:GenerateDataKey` and `kms:Decrypt` on the key (and on old keys while records sealed under them
+ * remain).
+ *
+ * @example
+ * ```ts
+ * const cipher = kmsCipher({ client: new KMSClient({ region: "eu-west-1" }), keyId: "alias/credstack" });
+ * ```
+ */
+export function kmsCipher(options: KmsCipherOptions): KmsCipher {
+  const { client, keyId } = options;
+  const base = { ...(options.context ?? {}) };
+  for (const key of Object.keys(base)) {
+    if (key.startsWith(reservedPrefix)) throw new RangeError(`context key "${key}" is reserved`);
+  }
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const limits = cacheLimits(options.cache);
+  const sealing = new DataKeyCache(limits, options.now);
+  const opening = new DataKeyCache(limits, options.now);
+  const now = options.now ?? Date.now;
+  const calls: KmsCallCounts = { generateDataKey: 0, decrypt: 0 };
+
+  const dataKeyFor = async (context: Record<string, string>): Promise<CachedDataKey & { keyArn: string }> => {
+    const cacheId = JSON.stringify(Object.entries(context).sort());
+    const cached = sealing.get(cacheId, true) as (CachedDataKey & { keyArn: string }) | undefined;
+    if (cached) return cached;
+    calls.generateDataKey++;
+    const fresh = await generateDataKey(client, keyId, context, timeoutMs);
+    const entry = {
+      plaintext: fresh.plaintext,
+      encrypted: fresh.encrypted,
+      createdAt: now(),
+      uses: 0,
+      keyArn: fresh.keyArn,
+    };
+    sealing.set(cacheId, entry);
+    return entry;
+  };
+
+  return {
+    id: "kms",
+    calls,
+    async encrypt(plaintext, aad) {
+      const context = encryptionContext(base, aad);
+      const dataKey = await dataKeyFor(context);
+      dataKey.uses++;
+      const nonce = randomBytes(nonceLength);
+      const header = encodeHeader(dataKey.keyArn, dataKey.encrypted, nonce);
+      const cipher = createCipheriv("aes-256-gcm", dataKey.plaintext, nonce);
+      cipher.setAAD(Buffer.concat([header, aad]));
+      const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+      return Buffer.concat([header, body]);
+    },
+    async decrypt(sealed, aad) {
+      const parsed = decodeSealed(sealed);
+      const context = encryptionContext(base, aad);
+      const cacheId = `${Buffer.from(parsed.encryptedDataKey).toString("base64")}|${context["credstack:binding"]}`;
+      let dataKey = opening.get(cacheId, false)?.plaintext;
+      if (dataKey === undefined) {
+        calls.decrypt++;
+        dataKey = await decryptDataKey(client, parsed.keyId, parsed.encryptedDataKey, context, timeoutMs);
+        opening.set(cacheId, {
+          plaintext: dataKey,
+          encrypted: parsed.encryptedDataKey,
+          createdAt: now(),
+          uses: 0,
+        });
+      }
+      try {
+        const decipher = createDecipheriv("aes-256-gcm", dataKey, parsed.nonce);
+        decipher.setAAD(Buffer.concat([parsed.headerBytes, aad]));
+        decipher.setAuthTag(parsed.body.subarray(parsed.body.length - tagLength));
+        return Buffer.concat([
+          decipher.update(parsed.body.subarray(0, parsed.body.length - tagLength)),
+          decipher.final(),
+        ]);
+      } catch (error) {
+        throw new KmsIntegrityError(
+          "Sealed data failed authentication (tampered, or sealed for another record).",
+          {
+            cause: error,
+          },
+        );
+      }
+    },
+    keyIdOf(sealed) {
+      return decodeSealed(sealed).keyId;
+    },
+    clearCache() {
+      sealing.clear();
+      opening.clear();
+    },
+  };
+}
