@@ -1,0 +1,59 @@
+import type { Cipher, CredentialKey, CredentialStore } from "@credstack/storage";
+
+/** What the suite passes to {@link StoreHarness.open}. */
+export interface OpenContext {
+  /**
+   * Names the backing data: opening the same namespace again (with another cipher, say) must give a
+   * store over the same records; different namespaces must not see each other's records.
+   */
+  readonly namespace: string;
+  /** The cipher to seal with, for encrypted stores (the suite rotates and swaps it). */
+  readonly cipher?: Cipher;
+}
+
+/** Raw access to what an encrypted store keeps at rest, for the plaintext scan and tamper tests. */
+export interface RawAccess {
+  /** Every byte the namespace keeps at rest (files, rows, hashes), concatenated. */
+  dump(namespace: string): Promise<Uint8Array>;
+  /** The sealed secrets of one record, exactly as stored. */
+  readSealed(namespace: string, key: CredentialKey): Promise<Uint8Array>;
+  /** Overwrites the sealed secrets of one existing record, verbatim (for flipped-byte and swap tests). */
+  writeSealed(namespace: string, key: CredentialKey, sealed: Uint8Array): Promise<void>;
+}
+
+/** How the suite reaches a store under test. */
+export interface StoreHarness {
+  /** Opens a store over `context.namespace`; the suite closes every store it opened. */
+  open(context: OpenContext): Promise<CredentialStore>;
+  /** Removes a namespace's data once its test is over. */
+  destroy?(namespace: string): Promise<void>;
+  /** Required when `encrypted` is true. */
+  readonly raw?: RawAccess;
+}
+
+/** Three ciphers for the encryption tests of {@link storeConformance}. */
+export interface CipherSet {
+  /** Seals with key A. */
+  readonly current: Cipher;
+  /** Seals with key B and still opens what key A sealed (a rotated key ring). */
+  readonly rotated: Cipher;
+  /** Knows neither key A nor key B's bytes (a wrong key). */
+  readonly wrong: Cipher;
+}
+
+/** Typed toggles of {@link storeConformance}. */
+export interface StoreConformanceOptions {
+  /** The store seals secrets: the suite scans what is at rest and runs tamper, swap, rotation and wrong-key tests. */
+  readonly encrypted: boolean;
+  /** Ciphers for the encryption tests. @default AES-256-GCM key rings made from fresh random keys */
+  readonly ciphers?: () => Promise<CipherSet>;
+  /** Keys in the listing test. @default 1000 */
+  readonly listSize?: number;
+  /** Concurrent compare-and-set writers on one key. @default 50 */
+  readonly concurrentWriters?: number;
+  /** Per-test timeout in milliseconds. @default 60000 */
+  readonly timeoutMs?: number;
+}
+
+/** What {@link cipherConformance} needs: ciphers as in {@link CipherSet}, made fresh for each test. */
+export type CipherFactory = () => Promise<CipherSet>;

@@ -1,0 +1,23 @@
+/**
+ * `@credstack/storage-test-suite`: the conformance suites every credstack store and cipher must pass, for
+ * Vitest. An adapter's contract test is a few lines:
+ *
+ * ```ts
+ * storeConformance("myStore", { open: ({ namespace, cipher }) => myStore({ namespace, cipher }), raw }, {
+ *   encrypted: true,
+ * });
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { cipherConformance } from "./cipher-conformance.js";
+export { aesGcmCipherSet, encodingsOf, fullCredential, hostileAccounts, seededSecret } from "./fixtures.js";
+export type {
+  CipherFactory,
+  CipherSet,
+  OpenContext,
+  RawAccess,
+  StoreConformanceOptions,
+  StoreHarness,
+} from "./harness.js";
+export { storeConformance } from "./store-conformance.js";

@@ -1,0 +1,68 @@
+import { randomBytes } from "node:crypto";
+import { link, open, readFile, stat, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { KeyConfigError } from "../errors.js";
+import { type AesKey, generateKey, keyFromBase64, keyToBase64 } from "./keys.js";
+
+/**
+ * Reads a key file: base64 of 32 bytes, optionally followed by a newline. The file must be readable by
+ * its owner only (no group or other permission bits), as ssh requires of private keys.
+ * @throws KeyConfigError (`ERR_INVALID_CONFIG`) for a missing, malformed or too permissive file.
+ */
+export async function loadKeyFile(path: string, id?: string): Promise<AesKey> {
+  let mode: number;
+  try {
+    mode = (await stat(path)).mode;
+  } catch (error) {
+    throw new KeyConfigError(`Key file ${path} cannot be read.`, { cause: error });
+  }
+  if (process.platform !== "win32" && (mode & 0o077) !== 0) {
+    throw new KeyConfigError(
+      `Key file ${path} is accessible to others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it.`,
+    );
+  }
+  const text = await readFile(path, "utf8");
+  return keyFromBase64(text, `key file ${path}`, id);
+}
+
+/**
+ * Loads the key file at `path`, creating it with a new random key if it does not exist. Creation is
+ * atomic and never overwrites: the key is written to a temporary file opened with mode 0600 and
+ * `O_EXCL`, flushed to disk, then hard-linked into place (which fails if the file appeared meanwhile,
+ * in which case that file is loaded instead).
+ * @returns the key and whether this call created the file.
+ */
+export async function loadOrCreateKeyFile(
+  path: string,
+  id?: string,
+): Promise<{ key: AesKey; created: boolean }> {
+  try {
+    return { key: await loadKeyFile(path, id), created: false };
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== "ENOENT") throw error;
+  }
+  const key = generateKey(id);
+  const temporary = join(dirname(path), `.${randomBytes(6).toString("hex")}.key.tmp`);
+  const handle = await open(temporary, "wx", 0o600).catch((error: unknown) => {
+    throw new KeyConfigError(`Cannot create a key file next to ${path}.`, { cause: error });
+  });
+  try {
+    await handle.writeFile(`${keyToBase64(key)}\n`, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temporary, path);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "EEXIST") {
+      throw new KeyConfigError(`Cannot create key file ${path}.`, { cause: error });
+    }
+    return { key: await loadKeyFile(path, id), created: false };
+  } finally {
+    await unlink(temporary).catch(() => {});
+  }
+  const dir = await open(dirname(path), "r");
+  await dir.sync().finally(() => dir.close());
+  return { key, created: true };
+}

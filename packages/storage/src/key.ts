@@ -1,0 +1,77 @@
+import { InvalidArgumentError } from "./errors.js";
+
+/** Identifies one credential: the provider slug and the user's account (usually an email). */
+export interface CredentialKey {
+  /** Lowercase provider slug (`google`, `microsoft`, `github`, ...). */
+  readonly provider: string;
+  /** The account, as the user spells it; compared by {@link accountKey}. */
+  readonly account: string;
+}
+
+/** A valid provider slug: lowercase letters, digits, `.`, `_` or `-`, starting with a letter or digit. */
+export const providerPattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** With the `u` flag this matches only surrogates that are not part of a pair. */
+const loneSurrogate = /[\uD800-\uDFFF]/u;
+
+/** The longest account accepted, in UTF-16 code units. */
+export const maxAccountLength = 16_384;
+
+/**
+ * The form in which accounts are compared and stored as keys: Unicode NFC, trimmed, lowercased. Two
+ * accounts address the same credential exactly when their account keys are equal (`A.B@X.com` and
+ * ` a.b@x.com` are one account; `a.b@x.com` and `a_b@x.com` are two).
+ * @throws InvalidArgumentError (`ERR_INVALID_ARGUMENT`) for an empty, too long or ill-formed account.
+ */
+export function accountKey(account: string): string {
+  if (typeof account !== "string") throw new InvalidArgumentError("An account must be a string.");
+  if (account.length > maxAccountLength) {
+    throw new InvalidArgumentError(`An account may be at most ${maxAccountLength} characters long.`);
+  }
+  if (loneSurrogate.test(account)) {
+    throw new InvalidArgumentError("An account must be well-formed Unicode (it has a lone surrogate).");
+  }
+  const key = account.normalize("NFC").trim().toLowerCase();
+  if (key.length === 0) throw new InvalidArgumentError("An account must not be empty.");
+  return key;
+}
+
+/**
+ * Checks a key and returns it in normal form: the provider slug as is, the account as its
+ * {@link accountKey}.
+ * @throws InvalidArgumentError (`ERR_INVALID_ARGUMENT`) for a bad provider slug or account.
+ */
+export function normalizeKey(key: CredentialKey): CredentialKey {
+  if (typeof key?.provider !== "string" || !providerPattern.test(key.provider)) {
+    throw new InvalidArgumentError(
+      "A provider must be a lowercase slug (letters, digits, '.', '_' or '-'; at most 64).",
+    );
+  }
+  return { provider: key.provider, account: accountKey(key.account) };
+}
+
+/**
+ * The additional authenticated data that binds sealed bytes to one credential slot. Ciphers authenticate
+ * it, so bytes moved to another provider or account fail with `ERR_INTEGRITY`.
+ */
+export function bindingOf(key: CredentialKey): Uint8Array {
+  const normal = normalizeKey(key);
+  return Buffer.from(JSON.stringify(["credstack-record/1", normal.provider, normal.account]), "utf8");
+}
+
+const utf8 = (value: string): Buffer => Buffer.from(value, "utf8");
+
+/**
+ * The one listing order of every store: by provider, then by account key, each compared as UTF-8 bytes
+ * (the order of PostgreSQL's `COLLATE "C"` and of Redis sorted-set members). Both keys must be normal.
+ */
+export function compareKeys(a: CredentialKey, b: CredentialKey): number {
+  if (a.provider !== b.provider) return Buffer.compare(utf8(a.provider), utf8(b.provider));
+  if (a.account === b.account) return 0;
+  return Buffer.compare(utf8(a.account), utf8(b.account));
+}
+
+/** True when `a` and `b` address the same credential. */
+export function sameKey(a: CredentialKey, b: CredentialKey): boolean {
+  return a.provider === b.provider && accountKey(a.account) === accountKey(b.account);
+}

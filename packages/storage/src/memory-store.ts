@@ -1,0 +1,110 @@
+import { randomUUID } from "node:crypto";
+import { LeaseUnavailableError, VersionConflictError } from "./errors.js";
+import { type CredentialKey, compareKeys, normalizeKey } from "./key.js";
+import { listFromSorted, sleep } from "./lib/listing.js";
+import { checkPutOptions, recordToWrite } from "./lib/write.js";
+import type { CredentialInput, CredentialRecord } from "./record.js";
+import type {
+  CredentialStore,
+  DeleteOptions,
+  Lease,
+  LeaseOptions,
+  ListOptions,
+  PutManyOutcome,
+  PutOptions,
+} from "./store.js";
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /** Clock, for tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+const slot = (key: CredentialKey): string => `${key.provider}\u0000${key.account}`;
+
+/**
+ * The reference store: records in a `Map`, in this process only. Leases are in-process. Nothing is
+ * persisted; wrap it with {@link withBackup} to keep a durable copy.
+ *
+ * @example
+ * ```ts
+ * const store = memoryStore();
+ * await store.put({ provider: "google", account: "a@x.com", accessToken: "…" }, { expectedVersion: 0 });
+ * ```
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
+  const now = options.now ?? Date.now;
+  const records = new Map<string, { key: CredentialKey; record: CredentialRecord }>();
+  const leases = new Map<string, { token: string; expiresAt: number }>();
+
+  const write = (input: CredentialInput, putOptions: PutOptions): CredentialRecord => {
+    checkPutOptions(putOptions);
+    const key = normalizeKey(input);
+    const current = records.get(slot(key));
+    const actual = current?.record.version ?? 0;
+    if (actual !== putOptions.expectedVersion) {
+      throw new VersionConflictError(key, putOptions.expectedVersion, actual);
+    }
+    const record = recordToWrite(input, putOptions, current?.record.createdAt, now());
+    records.set(slot(key), { key, record });
+    return record;
+  };
+
+  return {
+    capabilities: { lease: true, ttl: false, bulk: true },
+    async get(key) {
+      return records.get(slot(normalizeKey(key)))?.record;
+    },
+    async put(input, putOptions) {
+      return write(input, putOptions);
+    },
+    async delete(key, deleteOptions: DeleteOptions = {}) {
+      const normal = normalizeKey(key);
+      const current = records.get(slot(normal));
+      if (current === undefined) return false;
+      const expected = deleteOptions.expectedVersion;
+      if (expected !== undefined && expected !== current.record.version) {
+        throw new VersionConflictError(normal, expected, current.record.version);
+      }
+      return records.delete(slot(normal));
+    },
+    list(listOptions: ListOptions = {}) {
+      return listFromSorted(
+        async () => [...records.values()].map((entry) => entry.key).sort(compareKeys),
+        listOptions,
+      );
+    },
+    async lease(key, leaseOptions: LeaseOptions): Promise<Lease> {
+      const normal = normalizeKey(key);
+      const deadline = now() + (leaseOptions.waitMs ?? 0);
+      for (;;) {
+        const held = leases.get(slot(normal));
+        if (held === undefined || held.expiresAt <= now()) break;
+        if (now() >= deadline) throw new LeaseUnavailableError(normal);
+        await sleep(Math.min(10, Math.max(1, deadline - now())));
+      }
+      const token = randomUUID();
+      const expiresAt = now() + leaseOptions.ttlMs;
+      leases.set(slot(normal), { token, expiresAt });
+      return {
+        key: normal,
+        expiresAt,
+        async release() {
+          if (leases.get(slot(normal))?.token === token) leases.delete(slot(normal));
+        },
+      };
+    },
+    async putMany(batch: readonly CredentialRecord[]): Promise<readonly PutManyOutcome[]> {
+      return batch.map((record) => {
+        const current = records.get(slot(normalizeKey(record)))?.record.version ?? 0;
+        if (current >= record.version) return "skipped";
+        write(record, { expectedVersion: current, copy: true });
+        return "written";
+      });
+    },
+    async close() {
+      records.clear();
+      leases.clear();
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import { isCredstackError } from "@credstack/errors";
+import { InvalidArgumentError } from "./errors.js";
+import type { CredentialKey } from "./key.js";
+import { copyAll } from "./lib/copy.js";
+import type { CredentialRecord } from "./record.js";
+import type { CredentialStore } from "./store.js";
+
+/** Where a migration resumes from: the last key whose batch was fully handled. */
+export interface MigrationCheckpoint {
+  /** The key to resume after, or `undefined` to start from the beginning. */
+  load(): Promise<CredentialKey | undefined>;
+  /** Records progress; called after every batch, once all its records were handled. */
+  save(after: CredentialKey): Promise<void>;
+}
+
+/** A record that could not be migrated. */
+export interface MigrationFailure {
+  /** Its key. */
+  readonly key: CredentialKey;
+  /** The error's stable code (`ERR_INTEGRITY`, `ERR_CORRUPT_RECORD`, ...). */
+  readonly code: string;
+  /** The error's message (never a secret). */
+  readonly message: string;
+}
+
+/** Counts of a migration so far. */
+export interface MigrationProgress {
+  /** Records written into the target. */
+  readonly copied: number;
+  /** Records left alone: the target already held the same or a newer version (or vanished from the source). */
+  readonly skipped: number;
+  /** Records that could not be read or written; see `failures`. */
+  readonly failed: number;
+  /** The last key handled. */
+  readonly last: CredentialKey | undefined;
+}
+
+/** What {@link migrate} did. */
+export interface MigrationResult extends MigrationProgress {
+  /** The first 1000 failures. */
+  readonly failures: readonly MigrationFailure[];
+}
+
+/** Options of {@link migrate}. */
+export interface MigrateOptions {
+  /** The store to read. */
+  readonly from: CredentialStore;
+  /** The store to write. */
+  readonly to: CredentialStore;
+  /** Called after each batch. */
+  readonly onProgress?: (progress: MigrationProgress) => void;
+  /** Resume point; saved after each batch. */
+  readonly checkpoint?: MigrationCheckpoint;
+  /** Records read and written per batch (memory is bounded by it). @default 100 */
+  readonly batchSize?: number;
+  /** Source reads in flight at once. @default 8 */
+  readonly concurrency?: number;
+  /** Only this provider's records. */
+  readonly provider?: string;
+  /** Count what would be copied without writing anything. @default false */
+  readonly dryRun?: boolean;
+}
+
+/** Errors that mean a backend is down: the migration stops (resumable) instead of failing each record. */
+const fatalCodes = new Set(["ERR_STORE_UNAVAILABLE", "ERR_CIPHER_UNAVAILABLE", "ERR_KEY_ACCESS_DENIED"]);
+
+const failureOf = (key: CredentialKey, error: unknown): MigrationFailure => {
+  if (!isCredstackError(error) || fatalCodes.has(error.code)) throw error;
+  return { key, code: error.code, message: error.message };
+};
+
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Streams every record from one store into another, batch by batch (memory bounded by `batchSize`, not
+ * by the number of records). Idempotent: records are copied as they are (version and times kept), and a
+ * target that holds the same or a newer version is left alone. With a `checkpoint` it resumes after the
+ * last finished batch. A record that cannot be read or written (corrupt, integrity failure) is counted
+ * in `failed` and the migration goes on; a backend that is down stops it with its error.
+ *
+ * @example
+ * ```ts
+ * const result = await migrate({ from: oldStore, to: newStore, onProgress: (p) => console.log(p) });
+ * ```
+ */
+export async function migrate(options: MigrateOptions): Promise<MigrationResult> {
+  const { from, to, onProgress, checkpoint, dryRun = false } = options;
+  const batchSize = options.batchSize ?? 100;
+  const concurrency = options.concurrency ?? 8;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new InvalidArgumentError("batchSize must be >= 1.");
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new InvalidArgumentError("concurrency must be >= 1.");
+  }
+  let copied = 0;
+  let skipped = 0;
+  let failed = 0;
+  let last: CredentialKey | undefined;
+  const failures: MigrationFailure[] = [];
+  const fail = (failure: MigrationFailure) => {
+    failed++;
+    if (failures.length < 1000) failures.push(failure);
+  };
+
+  const handle = async (keys: CredentialKey[]) => {
+    const read = await mapLimited(keys, concurrency, async (key) => {
+      try {
+        return await from.get(key);
+      } catch (error) {
+        fail(failureOf(key, error));
+        return null;
+      }
+    });
+    const records: CredentialRecord[] = [];
+    for (const record of read) {
+      if (record === undefined) skipped++;
+      else if (record !== null) records.push(record);
+    }
+    if (dryRun) {
+      for (const record of records) {
+        const current = await to.get(record);
+        if (current !== undefined && current.version >= record.version) skipped++;
+        else copied++;
+      }
+    } else if (records.length > 0) {
+      let outcomes: readonly string[];
+      try {
+        outcomes = await copyAll(to, records);
+      } catch (error) {
+        if (!isCredstackError(error) || fatalCodes.has(error.code)) throw error;
+        // One bad record must not fail its whole batch: write them one by one to find it.
+        outcomes = await mapLimited(records, 1, (record) =>
+          copyAll(to, [record]).then(
+            ([outcome]) => outcome as string,
+            (cause: unknown) => {
+              fail(failureOf(record, cause));
+              return "failed";
+            },
+          ),
+        );
+      }
+      for (const outcome of outcomes) {
+        if (outcome === "written") copied++;
+        else if (outcome === "skipped") skipped++;
+      }
+    }
+    last = keys[keys.length - 1];
+    if (last !== undefined && !dryRun) await checkpoint?.save(last);
+    onProgress?.({ copied, skipped, failed, last });
+  };
+
+  const after = await checkpoint?.load();
+  let batch: CredentialKey[] = [];
+  const listOptions = {
+    ...(after === undefined ? {} : { after }),
+    ...(options.provider === undefined ? {} : { provider: options.provider }),
+  };
+  for await (const key of from.list(listOptions)) {
+    batch.push(key);
+    if (batch.length >= batchSize) {
+      await handle(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await handle(batch);
+  return { copied, skipped, failed, last, failures };
+}

@@ -1,0 +1,168 @@
+import { inspect } from "node:util";
+import { z } from "zod";
+import { CorruptRecordError, InvalidRecordError } from "./errors.js";
+import { accountKey, type CredentialKey, providerPattern } from "./key.js";
+
+/**
+ * A stored credential (record format v1). Secrets (`accessToken`, `refreshToken`, `idToken`, `metadata`)
+ * are sealed together at rest; the other fields stay queryable. Records returned by credstack are frozen
+ * and redact their secrets in `util.inspect`, `console.log` and `JSON.stringify`.
+ */
+export interface CredentialRecord extends CredentialKey {
+  /** The access token (secret). */
+  readonly accessToken?: string;
+  /** The refresh token (secret). */
+  readonly refreshToken?: string;
+  /** The token type, as the token endpoint said. @default "Bearer" */
+  readonly tokenType: string;
+  /** When the access token expires, absolute, in epoch milliseconds; absent when the provider gave no expiry. */
+  readonly expiresAt?: number;
+  /** The granted scopes, as the provider names them. */
+  readonly scopes: readonly string[];
+  /** The OpenID Connect ID token (secret). */
+  readonly idToken?: string;
+  /** The authorization server's issuer identifier. */
+  readonly issuer?: string;
+  /** The OAuth client the tokens were issued to. */
+  readonly clientId?: string;
+  /** Free-form JSON (client secrets and the like go here): sealed with the secrets. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /** First written, epoch milliseconds. */
+  readonly createdAt: number;
+  /** Last written, epoch milliseconds. */
+  readonly updatedAt: number;
+  /** Increases by one on every write; writes are compare-and-set on it. The first version is 1. */
+  readonly version: number;
+}
+
+/** What a caller writes: a record whose bookkeeping fields (`version`, times) the store fills in. */
+export type CredentialInput = Omit<
+  CredentialRecord,
+  "tokenType" | "scopes" | "createdAt" | "updatedAt" | "version"
+> & {
+  /** @default "Bearer" */
+  readonly tokenType?: string;
+  /** @default [] */
+  readonly scopes?: readonly string[];
+  /** Kept from the stored record when absent. */
+  readonly createdAt?: number;
+  /** Set by the store on write (taken as is only by a `copy` write). */
+  readonly updatedAt?: number;
+  /** Set by the store on write (taken as is only by a `copy` write). */
+  readonly version?: number;
+};
+
+/** The secret fields of a record, sealed together. */
+export const secretFields = ["accessToken", "refreshToken", "idToken", "metadata"] as const;
+
+const epochMs = z.number().int().nonnegative().max(8.64e15);
+const account = z.string().refine(
+  (value) => {
+    try {
+      accountKey(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be a non-empty, well-formed account of at most 16384 characters" },
+);
+
+const inputShape = {
+  provider: z.string().regex(providerPattern, { message: "must be a lowercase provider slug" }),
+  account,
+  accessToken: z.string().optional(),
+  refreshToken: z.string().optional(),
+  tokenType: z.string().min(1).max(64).optional(),
+  expiresAt: epochMs.optional(),
+  scopes: z.array(z.string().min(1).max(2048)).max(1024).optional(),
+  idToken: z.string().optional(),
+  issuer: z.string().max(2048).optional(),
+  clientId: z.string().max(2048).optional(),
+  metadata: z.record(z.string(), z.json()).optional(),
+  createdAt: epochMs.optional(),
+  updatedAt: epochMs.optional(),
+  version: z.number().int().positive().optional(),
+};
+
+/** The zod schema of a {@link CredentialInput}; unknown fields are rejected. */
+export const credentialInputSchema = z.strictObject(inputShape);
+
+/** The zod schema of a stored {@link CredentialRecord} (v1); unknown fields are rejected. */
+export const credentialRecordSchema = z.strictObject({
+  ...inputShape,
+  tokenType: z.string().min(1).max(64),
+  scopes: z.array(z.string().min(1).max(2048)).max(1024),
+  createdAt: epochMs,
+  updatedAt: epochMs,
+  version: z.number().int().positive(),
+});
+
+/** Zod issues as `path: problem` lines; zod's messages name types and rules, never the input's values. */
+function issuesOf(error: z.ZodError): string[] {
+  return error.issues.slice(0, 10).map((issue) => {
+    const path = issue.path.length === 0 ? "record" : issue.path.map(String).join(".");
+    return `${path}: ${issue.message}`;
+  });
+}
+
+const redacted = "[redacted]";
+
+/** A plain copy of a record with every secret field replaced by `"[redacted]"`; safe to log. */
+export function redactRecord(record: CredentialInput): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...record };
+  for (const field of secretFields) if (copy[field] !== undefined) copy[field] = redacted;
+  return copy;
+}
+
+function freezeRecord<T extends CredentialInput>(fields: T): T {
+  const record = { ...fields } as Record<string | symbol, unknown>;
+  if (Array.isArray(record.scopes)) record.scopes = Object.freeze([...(record.scopes as string[])]);
+  if (record.metadata !== undefined) record.metadata = structuredClone(record.metadata);
+  Object.defineProperty(record, "toJSON", { value: () => redactRecord(fields), enumerable: false });
+  Object.defineProperty(record, inspect.custom, {
+    value: (depth: number, options: object) =>
+      `CredentialRecord ${inspect(redactRecord(fields), { ...options, depth })}`,
+    enumerable: false,
+  });
+  return Object.freeze(record) as T;
+}
+
+/** Options of {@link parseRecord}. */
+export interface ParseRecordOptions {
+  /**
+   * Where the bytes came from (file path, row key). When given, a mismatch is stored data gone bad:
+   * `CorruptRecordError` (`ERR_CORRUPT_RECORD`) naming the location; otherwise `InvalidRecordError`.
+   */
+  location?: string;
+}
+
+/**
+ * Validates a whole stored record (with `version` and times) and returns it frozen and redacting.
+ * Use it wherever bytes become a record.
+ * @throws InvalidRecordError (`ERR_INVALID_RECORD`) or, with `location`, CorruptRecordError.
+ */
+export function parseRecord(value: unknown, options: ParseRecordOptions = {}): CredentialRecord {
+  const result = credentialRecordSchema.safeParse(value);
+  if (!result.success) {
+    const issues = issuesOf(result.error);
+    if (options.location !== undefined) {
+      throw new CorruptRecordError(
+        `Stored record is not a valid v1 record: ${issues.join("; ")}.`,
+        options.location,
+      );
+    }
+    throw new InvalidRecordError("Not a valid credential record:", issues);
+  }
+  return freezeRecord(result.data as CredentialRecord);
+}
+
+/**
+ * Validates what a caller writes and returns it frozen and redacting.
+ * @throws InvalidRecordError (`ERR_INVALID_RECORD`) naming each bad field, never its value.
+ */
+export function parseCredentialInput(value: unknown): CredentialInput {
+  const result = credentialInputSchema.safeParse(value);
+  if (!result.success) throw new InvalidRecordError("Not a valid credential:", issuesOf(result.error));
+  return freezeRecord(result.data as CredentialInput);
+}
