@@ -173,6 +173,8 @@ export function basicTests(
         const increment = async () => {
           for (;;) {
             const current = (await store.get(key("counter@x.com")))!;
+            // Jitter between read and write, so that other writers interleave here.
+            await new Promise((resolve) => setTimeout(resolve, Math.random() < 0.5 ? 0 : 1));
             try {
               await store.put(
                 { ...current, accessToken: String(Number(current.accessToken) + 1) },

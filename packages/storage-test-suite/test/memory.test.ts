@@ -1,4 +1,4 @@
-import { aesGcmCipher, generateKey, memoryStore, withBackup } from "@credstack/storage";
+import { aesGcmCipher, cipherRing, generateKey, memoryStore, withBackup } from "@credstack/storage";
 import { aesGcmCipherSet, cipherConformance, storeConformance } from "../src/index.js";
 
 // The reference store and cipher pass their own suite here (in the suite's package, to avoid a cycle).
@@ -23,4 +23,15 @@ cipherConformance("aesGcmCipher", aesGcmCipherSet);
 cipherConformance("aesGcmCipher with an unknown key id", async () => {
   const set = await aesGcmCipherSet();
   return { ...set, wrong: aesGcmCipher({ keyRing: { active: generateKey() } }) };
+});
+
+cipherConformance("cipherRing (AES-GCM key A → key B)", async () => {
+  const set = await aesGcmCipherSet();
+  return {
+    ...set,
+    rotated: cipherRing({
+      active: aesGcmCipher({ keyRing: { active: generateKey() } }),
+      previous: [set.current],
+    }),
+  };
 });

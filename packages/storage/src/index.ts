@@ -21,6 +21,7 @@ export {
   loadKeyFromEnv,
 } from "./aes-gcm/keys.js";
 export type { Cipher } from "./cipher.js";
+export { type CipherRingOptions, cipherRing } from "./cipher-ring.js";
 export {
   CorruptRecordError,
   CredstackError,

@@ -115,17 +115,78 @@ export function redactRecord(record: CredentialInput): Record<string, unknown> {
   return copy;
 }
 
-function freezeRecord<T extends CredentialInput>(fields: T): T {
-  const record = { ...fields } as Record<string | symbol, unknown>;
-  if (Array.isArray(record.scopes)) record.scopes = Object.freeze([...(record.scopes as string[])]);
-  if (record.metadata !== undefined) record.metadata = structuredClone(record.metadata);
-  Object.defineProperty(record, "toJSON", { value: () => redactRecord(fields), enumerable: false });
-  Object.defineProperty(record, inspect.custom, {
-    value: (depth: number, options: object) =>
-      `CredentialRecord ${inspect(redactRecord(fields), { ...options, depth })}`,
-    enumerable: false,
-  });
-  return Object.freeze(record) as T;
+/**
+ * The runtime shape of records credstack returns: own enumerable fields as in {@link CredentialRecord},
+ * frozen; redaction comes from the prototype, so building one costs no per-object property definitions.
+ */
+// Named (not keyed) stores in a fixed order keep construction on V8's fast path: records are built on
+// every write and every read, so this is the hot path of every store.
+class RedactingRecord {
+  declare provider?: unknown;
+  declare account?: unknown;
+  declare accessToken?: unknown;
+  declare refreshToken?: unknown;
+  declare tokenType?: unknown;
+  declare expiresAt?: unknown;
+  declare scopes?: unknown;
+  declare idToken?: unknown;
+  declare issuer?: unknown;
+  declare clientId?: unknown;
+  declare metadata?: unknown;
+  declare createdAt?: unknown;
+  declare updatedAt?: unknown;
+  declare version?: unknown;
+
+  constructor(f: Partial<Record<string, unknown>>, o: Partial<Record<string, unknown>> = {}) {
+    const v_provider = o.provider ?? f.provider;
+    if (v_provider !== undefined) this.provider = v_provider;
+    const v_account = o.account ?? f.account;
+    if (v_account !== undefined) this.account = v_account;
+    const v_accessToken = o.accessToken ?? f.accessToken;
+    if (v_accessToken !== undefined) this.accessToken = v_accessToken;
+    const v_refreshToken = o.refreshToken ?? f.refreshToken;
+    if (v_refreshToken !== undefined) this.refreshToken = v_refreshToken;
+    const v_tokenType = o.tokenType ?? f.tokenType;
+    if (v_tokenType !== undefined) this.tokenType = v_tokenType;
+    const v_expiresAt = o.expiresAt ?? f.expiresAt;
+    if (v_expiresAt !== undefined) this.expiresAt = v_expiresAt;
+    const v_scopes = o.scopes ?? f.scopes;
+    if (v_scopes !== undefined) this.scopes = v_scopes;
+    const v_idToken = o.idToken ?? f.idToken;
+    if (v_idToken !== undefined) this.idToken = v_idToken;
+    const v_issuer = o.issuer ?? f.issuer;
+    if (v_issuer !== undefined) this.issuer = v_issuer;
+    const v_clientId = o.clientId ?? f.clientId;
+    if (v_clientId !== undefined) this.clientId = v_clientId;
+    const v_metadata = o.metadata ?? f.metadata;
+    if (v_metadata !== undefined) this.metadata = v_metadata;
+    const v_createdAt = o.createdAt ?? f.createdAt;
+    if (v_createdAt !== undefined) this.createdAt = v_createdAt;
+    const v_updatedAt = o.updatedAt ?? f.updatedAt;
+    if (v_updatedAt !== undefined) this.updatedAt = v_updatedAt;
+    const v_version = o.version ?? f.version;
+    if (v_version !== undefined) this.version = v_version;
+    if (Array.isArray(this.scopes)) this.scopes = Object.freeze([...this.scopes]);
+    if (this.metadata !== undefined) this.metadata = structuredClone(this.metadata);
+    Object.freeze(this);
+  }
+  toJSON(): Record<string, unknown> {
+    return redactRecord(this as unknown as CredentialInput);
+  }
+  [inspect.custom](depth: number, options: object): string {
+    return `CredentialRecord ${inspect(redactRecord(this as unknown as CredentialInput), { ...options, depth })}`;
+  }
+}
+
+/**
+ * Copies validated fields (with `overrides` taking precedence) into a frozen, redacting record; arrays and
+ * metadata are copied, so nothing the caller holds is shared. @internal
+ */
+export function freezeRecord<T extends CredentialInput>(
+  fields: Partial<Record<string, unknown>>,
+  overrides?: Partial<Record<string, unknown>>,
+): T {
+  return new RedactingRecord(fields, overrides) as unknown as T;
 }
 
 /** Options of {@link parseRecord}. */
@@ -154,7 +215,7 @@ export function parseRecord(value: unknown, options: ParseRecordOptions = {}): C
     }
     throw new InvalidRecordError("Not a valid credential record:", issues);
   }
-  return freezeRecord(result.data as CredentialRecord);
+  return freezeRecord<CredentialRecord>(result.data);
 }
 
 /**
@@ -164,5 +225,5 @@ export function parseRecord(value: unknown, options: ParseRecordOptions = {}): C
 export function parseCredentialInput(value: unknown): CredentialInput {
   const result = credentialInputSchema.safeParse(value);
   if (!result.success) throw new InvalidRecordError("Not a valid credential:", issuesOf(result.error));
-  return freezeRecord(result.data as CredentialInput);
+  return freezeRecord<CredentialInput>(result.data);
 }
