@@ -1,0 +1,162 @@
+// Benchmarks for @credstack/storage-file against plain fs baselines measured in the same run.
+// Run with `pnpm bench` (needs `pnpm build` first; turbo does that). Each row alternates one store
+// operation and one baseline operation (so load changes hit both alike), for at most `BENCH_OPS`
+// pairs or `BENCH_MS` milliseconds.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { open, readFile, rename } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { aesGcmCipher, bindingOf, generateKey, sealRecord } from "@credstack/storage";
+import { fileStore } from "../dist/index.js";
+
+const maxOps = Number(process.env.BENCH_OPS ?? 2_000);
+const maxMs = Number(process.env.BENCH_MS ?? 4_000);
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const summary = (timings) => ({
+  p50: median(timings),
+  opsPerSec: (timings.length * 1e6) / timings.reduce((a, b) => a + b, 0),
+});
+
+/** Times `fn` and `baseline` alternately (µs per call), after a warm-up of both. */
+async function pair(fn, baseline) {
+  for (let i = 0; i < 100; i++) {
+    await fn();
+    await baseline();
+  }
+  const a = [];
+  const b = [];
+  const started = performance.now();
+  for (let i = 0; i < maxOps && performance.now() - started < maxMs; i++) {
+    let t0 = performance.now();
+    await fn();
+    a.push((performance.now() - t0) * 1000);
+    t0 = performance.now();
+    await baseline();
+    b.push((performance.now() - t0) * 1000);
+  }
+  return { store: summary(a), base: summary(b) };
+}
+
+/** Times `fn` alone (µs per call). */
+async function alone(fn) {
+  for (let i = 0; i < 100; i++) await fn();
+  const timings = [];
+  for (let i = 0; i < maxOps; i++) {
+    const t0 = performance.now();
+    await fn();
+    timings.push((performance.now() - t0) * 1000);
+  }
+  return summary(timings);
+}
+
+process.removeAllListeners("warning"); // the insecurePlaintext row warns by design
+const root = mkdtempSync(join(tmpdir(), "credstack-file-bench-"));
+const cipher = aesGcmCipher({ keyRing: { active: generateKey() } });
+const key = { provider: "google", account: "bench.user@example.com" };
+const input = {
+  ...key,
+  accessToken: `ya29.${"a".repeat(1_200)}`,
+  refreshToken: `1//${"r".repeat(100)}`,
+  idToken: `eyJ${"i".repeat(900)}`,
+  expiresAt: 1_900_000_000_000,
+  scopes: ["openid", "email", "https://www.googleapis.com/auth/drive.readonly"],
+  issuer: "https://accounts.google.com",
+  clientId: "client-123.apps.googleusercontent.com",
+};
+
+const stores = {
+  sealed: fileStore({ dir: join(root, "sealed"), cipher }),
+  plain: fileStore({ dir: join(root, "plain"), insecurePlaintext: true }),
+  noSync: fileStore({ dir: join(root, "no-fsync"), cipher, fsync: false }),
+};
+const versions = {};
+for (const [name, store] of Object.entries(stores)) {
+  await store.put(input, { expectedVersion: 0 });
+  versions[name] = 1;
+}
+const fileOf = (name) => join(root, name, readdirSync(join(root, name))[0]);
+const bytes = await readFile(fileOf("sealed"));
+
+const baseDir = join(root, "baseline");
+mkdirSync(baseDir, { mode: 0o700 });
+let tempCounter = 0;
+/** The plain-fs way to replace a file: temp file, optional fsync, rename, optional directory fsync. */
+async function replace({ sync, syncDir }) {
+  const temp = join(baseDir, `.tmp-${tempCounter++}`);
+  const handle = await open(temp, "wx", 0o600);
+  await handle.writeFile(bytes);
+  if (sync) await handle.sync();
+  await handle.close();
+  await rename(temp, join(baseDir, "target"));
+  if (syncDir) {
+    const dir = await open(baseDir, "r");
+    await dir.sync();
+    await dir.close();
+  }
+}
+const put = (name) => async () => {
+  await stores[name].put(input, { expectedVersion: versions[name] });
+  versions[name]++;
+};
+
+const rows = [
+  [
+    "get (aes-256-gcm)",
+    () => stores.sealed.get(key),
+    "fs.readFile of the same file",
+    () => readFile(fileOf("sealed")),
+  ],
+  [
+    "get (insecurePlaintext)",
+    () => stores.plain.get(key),
+    "fs.readFile of the same file",
+    () => readFile(fileOf("plain")),
+  ],
+  ["put, fsync (aes-256-gcm)", put("sealed"), "temp + fsync + rename", () => replace({ sync: true })],
+  [
+    "put, fsync (aes-256-gcm)",
+    put("sealed"),
+    "temp + fsync + rename + dir fsync",
+    () => replace({ sync: true, syncDir: true }),
+  ],
+  [
+    "put, fsync (insecurePlaintext)",
+    put("plain"),
+    "temp + fsync + rename + dir fsync",
+    () => replace({ sync: true, syncDir: true }),
+  ],
+  ["put, fsync: false (aes-256-gcm)", put("noSync"), "temp + rename", () => replace({ sync: false })],
+];
+const results = [];
+for (const [name, fn, baselineName, baseline] of rows)
+  results.push({ name, baselineName, ...(await pair(fn, baseline)) });
+
+// The cipher's share: AES-256-GCM alone on the same record's secrets.
+const stored = await stores.sealed.get(key);
+const { sealed } = await sealRecord(stored, cipher);
+const aad = bindingOf(key);
+const decrypt = await alone(() => cipher.decrypt(sealed, aad));
+const plaintext = await cipher.decrypt(sealed, aad);
+const encrypt = await alone(() => cipher.encrypt(plaintext, aad));
+
+console.log(
+  `\n@credstack/storage-file benchmarks (${bytes.length}-byte record file, median of up to ${maxOps} alternating pairs)\n`,
+);
+console.log("| operation | ops/s | p50 µs | baseline | baseline p50 µs | ratio (p50) |");
+console.log("|---|---:|---:|---|---:|---:|");
+for (const { name, store, baselineName, base } of results) {
+  console.log(
+    `| ${name} | ${store.opsPerSec.toFixed(0)} | ${store.p50.toFixed(1)} | ${baselineName} | ${base.p50.toFixed(1)} | ${(store.p50 / base.p50).toFixed(2)}× |`,
+  );
+}
+console.log(
+  `\nCipher share: AES-256-GCM decrypt p50 ${decrypt.p50.toFixed(1)} µs (${((100 * decrypt.p50) / results[0].store.p50).toFixed(0)}% of get); ` +
+    `encrypt p50 ${encrypt.p50.toFixed(1)} µs (${((100 * encrypt.p50) / results[2].store.p50).toFixed(0)}% of put with fsync).`,
+);
+console.log(
+  "A put also reads the current version and takes and releases the key's lock file (O_EXCL create, unlink).\n",
+);
+
+await Promise.all(Object.values(stores).map((store) => store.close()));
+rmSync(root, { recursive: true, force: true });

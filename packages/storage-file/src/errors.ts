@@ -1,0 +1,30 @@
+import { CredstackError, type CredstackErrorOptions } from "@credstack/errors";
+import {
+  CorruptRecordError,
+  IntegrityError,
+  InvalidArgumentError,
+  LeaseUnavailableError,
+  StoreUnavailableError,
+  VersionConflictError,
+} from "@credstack/storage";
+
+export type { CredstackErrorCode, CredstackErrorOptions } from "@credstack/errors";
+export {
+  CorruptRecordError,
+  CredstackError,
+  IntegrityError,
+  InvalidArgumentError,
+  LeaseUnavailableError,
+  StoreUnavailableError,
+  VersionConflictError,
+};
+
+/**
+ * The file store was configured unsafely or inconsistently (no cipher without `insecurePlaintext`, a
+ * directory readable by group or others, a directory owned by another user): code `ERR_INVALID_CONFIG`.
+ */
+export class FileStoreConfigError extends CredstackError {
+  constructor(message: string, options?: CredstackErrorOptions) {
+    super("ERR_INVALID_CONFIG", message, options);
+  }
+}

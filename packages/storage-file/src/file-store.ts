@@ -1,0 +1,248 @@
+import { unlink } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type CredentialInput,
+  type CredentialKey,
+  type CredentialRecord,
+  type CredentialStore,
+  checkPutOptions,
+  type DeleteOptions,
+  InvalidArgumentError,
+  joinRecord,
+  type Lease,
+  type LeaseOptions,
+  LeaseUnavailableError,
+  type ListOptions,
+  listFromSorted,
+  normalizeKey,
+  openRecord,
+  type PutManyOutcome,
+  type PutOptions,
+  recordToWrite,
+  StoreUnavailableError,
+  sealRecord,
+  splitRecord,
+  VersionConflictError,
+} from "@credstack/storage";
+import { removeOldTempFiles, replaceFile, syncDirectory } from "./lib/atomic-write.js";
+import { describeKey } from "./lib/describe.js";
+import { preparePrivateDirectory } from "./lib/directory.js";
+import { acquireLock, releaseLock } from "./lib/file-lock.js";
+import { fileNameOf, type RecordFileName } from "./lib/file-names.js";
+import { errnoOf, io, readWhole } from "./lib/io.js";
+import { keyQueue } from "./lib/key-queue.js";
+import { listKeys } from "./lib/list-keys.js";
+import { decodeRecordFile, encodeRecordFile, type FilePayload, type RecordFile } from "./lib/record-file.js";
+import { type FileStoreOptions, resolveOptions, warnPlaintextOnce } from "./options.js";
+
+/**
+ * A durable store with one file per credential under `dir`. Secrets are sealed with `cipher` (required
+ * unless `insecurePlaintext`); file names are an injective encoding of the key, never the account itself;
+ * the directory is 0700 and files 0600 from creation; writes replace files atomically (temp file, fsync,
+ * rename, directory fsync); compare-and-set holds across processes through per-key lock files; leases
+ * are lease files with an expiry.
+ *
+ * @example
+ * ```ts
+ * import { aesGcmCipher, loadOrCreateKeyFile } from "@credstack/storage";
+ * import { fileStore } from "@credstack/storage-file";
+ *
+ * const cipher = aesGcmCipher({ keyRing: { active: await loadOrCreateKeyFile(".credstack/key") } });
+ * const store = fileStore({ dir: ".credstack/credentials", cipher });
+ * ```
+ * @throws FileStoreConfigError (`ERR_INVALID_CONFIG`) for missing or contradictory options; an unsafe
+ * directory is reported by the first call.
+ */
+export function fileStore(options: FileStoreOptions): CredentialStore {
+  const settings = resolveOptions(options);
+  const { dir, cipher, now } = settings;
+  if (cipher === undefined) warnPlaintextOnce();
+  const encrypted = cipher !== undefined;
+  const serialize = keyQueue();
+  const leases = new Set<Lease>();
+  let closed = false;
+
+  const ready = io(`prepare ${dir}`, async () => {
+    await preparePrivateDirectory(dir, settings.allowLooseDirectory);
+    await removeOldTempFiles(dir, Date.now());
+  });
+  ready.catch(() => {}); // reported by every call instead
+
+  async function begin(): Promise<void> {
+    if (closed) throw new InvalidArgumentError("The file store is closed.");
+    await ready;
+  }
+
+  async function readRecordFile(key: CredentialKey, file: RecordFileName): Promise<RecordFile | undefined> {
+    const path = join(dir, file.name);
+    let bytes: Buffer;
+    try {
+      bytes = await readWhole(path);
+    } catch (error) {
+      if (errnoOf(error) === "ENOENT") return undefined;
+      return io(`read ${path}`, () => Promise.reject(error));
+    }
+    return decodeRecordFile(bytes, path, encrypted, key);
+  }
+
+  async function payloadOf(record: CredentialRecord): Promise<FilePayload> {
+    if (cipher === undefined) return { secrets: splitRecord(record).secrets };
+    return { sealed: (await sealRecord(record, cipher)).sealed };
+  }
+
+  async function writeRecordFile(file: RecordFileName, record: CredentialRecord, payload: FilePayload) {
+    const bytes = encodeRecordFile(splitRecord(record).columns, payload);
+    await io(`write ${join(dir, file.name)}`, () => replaceFile(dir, file.name, bytes, settings.fsync));
+  }
+
+  /** Runs `work` holding the key: in-process queue first, then the cross-process lock file. */
+  function withKeyLock<T>(key: CredentialKey, file: RecordFileName, work: () => Promise<T>): Promise<T> {
+    return serialize(file.stem, async () => {
+      const path = join(dir, `.lock-${file.stem}`);
+      const held = await io(`lock ${path}`, () =>
+        acquireLock(path, { ttlMs: settings.staleLockMs, waitMs: settings.lockTimeoutMs, now: Date.now }),
+      );
+      if (held === undefined) {
+        throw new StoreUnavailableError(
+          `Timed out after ${settings.lockTimeoutMs} ms waiting for the lock on ${describeKey(key)} (${path}).`,
+        );
+      }
+      try {
+        return await work();
+      } finally {
+        await io(`unlock ${path}`, () => releaseLock(held, { trustUntil: held.expiresAt - 1_000 }));
+      }
+    });
+  }
+
+  /**
+   * Writes `input` under the key lock when `decide(storedVersion)` says so. The secrets are sealed
+   * before the lock is taken (they do not depend on the version), so the lock is held only for I/O.
+   */
+  async function write<T>(
+    input: CredentialInput,
+    putOptions: PutOptions,
+    decide: (stored: number) => T | undefined,
+  ): Promise<{ record: CredentialRecord } | { skipped: T }> {
+    await begin();
+    checkPutOptions(putOptions);
+    const key = normalizeKey(input);
+    const payload = await payloadOf(recordToWrite(input, putOptions, undefined, now()));
+    const file = fileNameOf(key);
+    return withKeyLock(key, file, async () => {
+      const current = await readRecordFile(key, file);
+      const stored = current?.columns.version ?? 0;
+      const skipped = decide(stored);
+      if (skipped !== undefined) return { skipped };
+      const record = recordToWrite(
+        input,
+        { ...putOptions, expectedVersion: stored },
+        current?.columns.createdAt,
+        now(),
+      );
+      await writeRecordFile(file, record, payload);
+      return { record };
+    });
+  }
+
+  return {
+    capabilities: { lease: true, ttl: false, bulk: true },
+
+    async get(key) {
+      const normal = normalizeKey(key);
+      await begin();
+      const file = fileNameOf(normal);
+      const found = await readRecordFile(normal, file);
+      if (found === undefined) return undefined;
+      const location = join(dir, file.name);
+      if ("sealed" in found.payload) {
+        return openRecord(normal, found.columns, found.payload.sealed, cipher!, { location });
+      }
+      return joinRecord(found.columns, found.payload.secrets, { location });
+    },
+
+    async put(input, putOptions) {
+      const result = await write(input, putOptions, (stored) => {
+        if (stored !== putOptions.expectedVersion) {
+          throw new VersionConflictError(normalizeKey(input), putOptions.expectedVersion, stored);
+        }
+        return undefined;
+      });
+      if ("skipped" in result) throw new Error("unreachable");
+      return result.record;
+    },
+
+    async delete(key, deleteOptions: DeleteOptions = {}) {
+      const normal = normalizeKey(key);
+      await begin();
+      const file = fileNameOf(normal);
+      const path = join(dir, file.name);
+      const expected = deleteOptions.expectedVersion;
+      return withKeyLock(normal, file, async () => {
+        if (expected !== undefined) {
+          const current = await readRecordFile(normal, file);
+          if (current === undefined) return false;
+          if (current.columns.version !== expected) {
+            throw new VersionConflictError(normal, expected, current.columns.version);
+          }
+        }
+        try {
+          await unlink(path);
+        } catch (error) {
+          if (errnoOf(error) === "ENOENT") return false;
+          return io(`delete ${path}`, () => Promise.reject(error));
+        }
+        if (settings.fsync) await io(`sync ${dir}`, () => syncDirectory(dir));
+        return true;
+      });
+    },
+
+    list(listOptions: ListOptions = {}) {
+      return listFromSorted(async () => {
+        await begin();
+        return io(`list ${dir}`, () => listKeys(dir));
+      }, listOptions);
+    },
+
+    async lease(key, leaseOptions: LeaseOptions): Promise<Lease> {
+      const normal = normalizeKey(key);
+      const { ttlMs, waitMs = 0 } = leaseOptions ?? {};
+      if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0 || !Number.isSafeInteger(waitMs) || waitMs < 0) {
+        throw new InvalidArgumentError("lease() needs a positive integer ttlMs and a non-negative waitMs.");
+      }
+      await begin();
+      const path = join(dir, `.lease-${fileNameOf(normal).stem}`);
+      const held = await io(`lease ${path}`, () => acquireLock(path, { ttlMs, waitMs, now }));
+      if (held === undefined) throw new LeaseUnavailableError(normal);
+      const lease: Lease = {
+        key: normal,
+        expiresAt: held.expiresAt,
+        async release() {
+          leases.delete(lease);
+          await io(`release ${path}`, () => releaseLock(held, { now }));
+        },
+      };
+      leases.add(lease);
+      return lease;
+    },
+
+    async putMany(records: readonly CredentialRecord[]): Promise<readonly PutManyOutcome[]> {
+      const outcomes: PutManyOutcome[] = [];
+      for (const record of records) {
+        // expectedVersion 0 only validates the record up front; the stored version decides under the lock.
+        const result = await write(record, { expectedVersion: 0, copy: true }, (stored) =>
+          stored >= record.version ? ("skipped" as const) : undefined,
+        );
+        outcomes.push("skipped" in result ? "skipped" : "written");
+      }
+      return outcomes;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...leases].map((lease) => lease.release().catch(() => {})));
+      leases.clear();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { isCredstackError } from "@credstack/errors";
+import { type CredentialKey, compareKeys, normalizeKey } from "@credstack/storage";
+import { fileNameOf, parseFileName } from "./file-names.js";
+import { errnoOf, readWhole } from "./io.js";
+import { parseRecordFileJson } from "./record-file.js";
+
+/** Warns (never silently) about a record file whose key cannot be learned; it is left in place. */
+function warnUnlisted(path: string, reason: string): void {
+  process.emitWarning(`credstack file store: not listing ${path}: ${reason}`, {
+    type: "CredstackWarning",
+    code: "CREDSTACK_UNREADABLE_RECORD_FILE",
+  });
+}
+
+/** The key a hashed (`h-`) record file holds, checked against its name. */
+async function keyOfHashedFile(dir: string, name: string): Promise<CredentialKey | undefined> {
+  const path = join(dir, name);
+  let bytes: Buffer;
+  try {
+    bytes = await readWhole(path);
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return undefined; // deleted meanwhile
+    throw error;
+  }
+  try {
+    const body = parseRecordFileJson(bytes, path);
+    const key = normalizeKey({ provider: body.provider as string, account: body.account as string });
+    if (fileNameOf(key).name !== name) {
+      warnUnlisted(path, "its key does not match its name (moved or swapped).");
+      return undefined;
+    }
+    return key;
+  } catch (error) {
+    if (!isCredstackError(error)) throw error;
+    warnUnlisted(path, error.message);
+    return undefined;
+  }
+}
+
+/**
+ * Every key in `dir`, sorted by `compareKeys`: decoded from `c-` names, read from the header of `h-`
+ * files. Temporary, lock and lease files and foreign names are not keys. A `c-` file is listed even when
+ * its contents are damaged (`get` then throws); an `h-` file whose key cannot be read is left in place
+ * and reported with a `CREDSTACK_UNREADABLE_RECORD_FILE` warning.
+ * @internal
+ */
+export async function listKeys(dir: string): Promise<CredentialKey[]> {
+  const keys: CredentialKey[] = [];
+  for (const name of await readdir(dir)) {
+    const parsed = parseFileName(name);
+    if (parsed === undefined) continue;
+    if (parsed.kind === "encoded") {
+      keys.push(parsed.key);
+      continue;
+    }
+    const key = await keyOfHashedFile(dir, name);
+    if (key !== undefined) keys.push(key);
+  }
+  return keys.sort(compareKeys);
+}
