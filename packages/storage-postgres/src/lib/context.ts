@@ -1,0 +1,37 @@
+import type { Cipher } from "@credstack/storage";
+import { type Connection, toStoreError } from "./connection.js";
+import type { TableNames } from "./identifiers.js";
+import { recordColumns } from "./rows.js";
+
+/** What the parts of a store share. @internal */
+export interface StoreContext {
+  readonly names: TableNames;
+  readonly cipher: Cipher;
+  readonly connection: Connection;
+  readonly now: () => number;
+  /** Resolves once the schema is migrated (or immediately when migration is off); retried after a failure. */
+  readonly ready: () => Promise<void>;
+  /** Throws when the store was closed. */
+  readonly checkOpen: () => void;
+}
+
+/**
+ * Runs `fn` once the store is open and migrated; every failure that is not a `CredstackError` becomes
+ * `StoreUnavailableError` naming `operation`. @internal
+ */
+export async function guarded<T>(context: StoreContext, operation: string, fn: () => Promise<T>): Promise<T> {
+  context.checkOpen();
+  try {
+    await context.ready();
+    return await fn();
+  } catch (error) {
+    throw toStoreError(error, operation);
+  }
+}
+
+/** `provider, account_key, …` — every record column, for SELECT and INSERT lists. @internal */
+export const columnList = recordColumns.join(", ");
+
+/** `$1, $2, …, $13` shifted by `offset`: the placeholders of one row. @internal */
+export const rowPlaceholders = (offset = 0): string =>
+  recordColumns.map((_, index) => `$${offset + index + 1}`).join(", ");

@@ -1,0 +1,79 @@
+import { createHash } from "node:crypto";
+import type { CredentialKey } from "@credstack/storage";
+import { storeConformance } from "@credstack/storage-test-suite";
+import { afterAll } from "vitest";
+import { postgresStore } from "../src/index.js";
+import { adminPool, dropSchema, freshSchema, pgUrl } from "./pg-env.js";
+
+// Every namespace is its own table in one schema of this run.
+const schema = freshSchema("conformance");
+const admin = adminPool();
+afterAll(async () => {
+  await dropSchema(admin, schema);
+  await admin.end();
+});
+
+const tableOf = (namespace: string): string =>
+  /^[a-z_][a-z0-9_]{0,47}$/.test(namespace)
+    ? namespace
+    : `ns_${createHash("sha256").update(namespace).digest("hex").slice(0, 24)}`;
+const qualified = (namespace: string, suffix = ""): string => `"${schema}"."${tableOf(namespace)}${suffix}"`;
+const keyValues = (key: CredentialKey): unknown[] => [
+  key.provider,
+  Buffer.from(key.account.normalize("NFC").trim().toLowerCase(), "utf8"),
+];
+
+/** Every column of every row of a table, as bytes. */
+async function tableBytes(table: string): Promise<Buffer[]> {
+  const { rows } = await admin.query<Record<string, unknown>>(`SELECT * FROM ${table}`);
+  return rows.flatMap((row) =>
+    Object.values(row).map((value) =>
+      Buffer.isBuffer(value) ? value : Buffer.from(value === null ? "" : JSON.stringify(value), "utf8"),
+    ),
+  );
+}
+
+storeConformance(
+  "postgresStore",
+  {
+    async open({ namespace, cipher }) {
+      if (cipher === undefined) throw new Error("postgresStore always seals: the suite must pass a cipher");
+      return postgresStore({
+        connectionString: pgUrl(),
+        cipher,
+        schema,
+        table: tableOf(namespace),
+        maxConnections: 20,
+      });
+    },
+    async destroy(namespace) {
+      for (const suffix of ["", "_leases", "_migrations"]) {
+        await admin.query(`DROP TABLE IF EXISTS ${qualified(namespace, suffix)}`);
+      }
+    },
+    raw: {
+      async dump(namespace) {
+        return Buffer.concat([
+          ...(await tableBytes(qualified(namespace))),
+          ...(await tableBytes(qualified(namespace, "_leases"))),
+        ]);
+      },
+      async readSealed(namespace, key) {
+        const { rows } = await admin.query<{ sealed: Buffer }>(
+          `SELECT sealed FROM ${qualified(namespace)} WHERE provider = $1 AND account_key = $2`,
+          keyValues(key),
+        );
+        if (rows[0] === undefined) throw new Error("no such record");
+        return rows[0].sealed;
+      },
+      async writeSealed(namespace, key, sealed) {
+        const result = await admin.query(
+          `UPDATE ${qualified(namespace)} SET sealed = $3 WHERE provider = $1 AND account_key = $2`,
+          [...keyValues(key), Buffer.from(sealed)],
+        );
+        if (result.rowCount !== 1) throw new Error("no such record");
+      },
+    },
+  },
+  { encrypted: true },
+);
