@@ -1,4 +1,5 @@
 import { CredstackError, type CredstackErrorOptions } from "@credstack/errors";
+import { IntegrityError } from "@credstack/storage";
 
 export type { CredstackErrorCode, CredstackErrorOptions } from "@credstack/errors";
 export { CredstackError };
@@ -36,8 +37,4 @@ export class KeyAccessDeniedError extends CredstackError {
  * Sealed data failed authentication: tampered bytes, a record moved to another provider/account (KMS
  * refuses the encryption context), or a data key that is not this key's: code `ERR_INTEGRITY`.
  */
-export class KmsIntegrityError extends CredstackError {
-  constructor(message: string, options?: CredstackErrorOptions) {
-    super("ERR_INTEGRITY", message, options);
-  }
-}
+export class KmsIntegrityError extends IntegrityError {}

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import type { KMSClient } from "@aws-sdk/client-kms";
+import type { Cipher } from "@credstack/storage";
 import { KmsIntegrityError } from "./errors.js";
 import {
   type CachedDataKey,
@@ -41,8 +42,8 @@ export interface KmsCallCounts {
   decrypt: number;
 }
 
-/** A credstack cipher backed by AWS KMS envelope encryption. */
-export interface KmsCipher {
+/** A credstack {@link Cipher} backed by AWS KMS envelope encryption. */
+export interface KmsCipher extends Cipher {
   /** Cipher id, as in the sealed header. */
   readonly id: "kms";
   /** Seals `plaintext`, binding it to `aad` (the record's provider and account). */

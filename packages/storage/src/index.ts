@@ -67,6 +67,7 @@ export {
   redactRecord,
   secretFields,
 } from "./record.js";
+export { type ResealOptions, type ResealResult, reseal } from "./reseal.js";
 export {
   decodeSecrets,
   encodeSecrets,
