@@ -1,0 +1,237 @@
+import { randomUUID } from "node:crypto";
+import {
+  type Cipher,
+  CorruptRecordError,
+  type CredentialInput,
+  type CredentialKey,
+  type CredentialRecord,
+  type CredentialStore,
+  checkPutOptions,
+  type DeleteOptions,
+  InvalidArgumentError,
+  type Lease,
+  type LeaseOptions,
+  LeaseUnavailableError,
+  type ListOptions,
+  normalizeKey,
+  openRecord,
+  type PutManyOutcome,
+  type PutOptions,
+  parseRecord,
+  recordToWrite,
+  sealRecord,
+  VersionConflictError,
+} from "@credstack/storage";
+import { commandRunner } from "./lib/commands.js";
+import { clip, keyLayout } from "./lib/keys.js";
+import { listKeys } from "./lib/list-keys.js";
+import { fromFields, toFields } from "./lib/record-hash.js";
+import { deleteScript, type RedisClient, releaseScript, runScript, writeScript } from "./lib/scripts.js";
+import { writeMany } from "./lib/write-many.js";
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis `Redis` or `Cluster` client. The caller owns it: {@link CredentialStore.close} leaves it
+   * open unless `closeClient` is true. Recommended client options: `maxRetriesPerRequest: 1` (see the docs).
+   */
+  readonly client: RedisClient;
+  /** Seals the secret fields of every record (e.g. `aesGcmCipher` or `kmsCipher`). */
+  readonly cipher: Cipher;
+  /**
+   * Every key of this store starts with `{prefix}` — a Redis Cluster hash tag, so one store lives in one
+   * slot. Use several prefixes to spread stores over a cluster. No braces, whitespace or control characters.
+   * @default "credstack"
+   */
+  readonly prefix?: string;
+  /**
+   * When set, a record written without a refresh token expires this many milliseconds after its last
+   * write (it cannot be renewed anyway); records with a refresh token never expire. `capabilities.ttl`
+   * is true when set.
+   * @default undefined (no expiry)
+   */
+  readonly ttlWithoutRefreshMs?: number;
+  /**
+   * The longest one store call waits for Redis — for a reconnecting client to be ready, then for the
+   * reply — before failing with `ERR_STORE_UNAVAILABLE`.
+   * @default 2000
+   */
+  readonly commandTimeoutMs?: number;
+  /**
+   * `close()` also quits the client (`client.quit()`).
+   * @default false
+   */
+  readonly closeClient?: boolean;
+  /** Clock for record times and lease expiry, for tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+const positiveInteger = (value: number | undefined, name: string): void => {
+  if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
+    throw new InvalidArgumentError(`${name} must be a positive integer number of milliseconds.`);
+  }
+};
+
+/** Writes one record by the write script; returns the record as stored. */
+type WriteOne = (record: CredentialRecord, expected: number, keepCreated: boolean) => Promise<WriteResult>;
+type WriteResult = { written: true; created: number } | { written: false; actual: number };
+
+/**
+ * A credential store in Redis: one hash per credential, compare-and-set and delete in Lua scripts
+ * (atomic with the sorted index), `list()` from a sorted index (stable, resumable), leases by
+ * `SET NX PX` with a token-checked release, optional expiry of records without a refresh token. Works
+ * with an ioredis `Redis` or `Cluster`; every key of a store shares the hash tag `{prefix}`.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "ioredis";
+ * import { aesGcmCipher, loadKeyFromEnv } from "@credstack/storage";
+ * import { redisStore } from "@credstack/storage-redis";
+ *
+ * const client = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+ * const store = redisStore({ client, cipher: aesGcmCipher({ keyRing: { active: loadKeyFromEnv() } }) });
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions): CredentialStore {
+  const { client, cipher } = options;
+  if (client === undefined || client === null || typeof client.evalsha !== "function") {
+    throw new InvalidArgumentError("redisStore() needs an ioredis Redis or Cluster client.");
+  }
+  if (cipher === undefined) throw new InvalidArgumentError("redisStore() needs a cipher.");
+  positiveInteger(options.ttlWithoutRefreshMs, "ttlWithoutRefreshMs");
+  positiveInteger(options.commandTimeoutMs, "commandTimeoutMs");
+  const layout = keyLayout(options.prefix ?? "credstack");
+  const now = options.now ?? Date.now;
+  const ttl = options.ttlWithoutRefreshMs;
+  let closed = false;
+  const run = commandRunner(client, options.commandTimeoutMs ?? 2000, () => closed);
+  const location = (key: CredentialKey) => `redis key ${clip(layout.recordKey(key))}`;
+
+  const writeArgs = async (
+    record: CredentialRecord,
+    mode: "cas" | "newer",
+    expected: number,
+    keep: boolean,
+  ) => {
+    const { columns, sealed } = await sealRecord(record, cipher);
+    const fields = toFields(columns, sealed);
+    const expiry = ttl !== undefined && record.refreshToken === undefined ? ttl : 0;
+    const key = normalizeKey(record);
+    return {
+      keys: [layout.recordKey(key), layout.index],
+      args: [
+        mode,
+        String(expected),
+        fields.version,
+        keep ? "1" : "0",
+        fields.created,
+        fields.columns,
+        fields.sealed,
+        layout.member(key),
+        String(expiry),
+      ],
+    };
+  };
+
+  const writeOne: WriteOne = async (record, expected, keepCreated) => {
+    const { keys, args } = await writeArgs(record, "cas", expected, keepCreated);
+    const reply = (await run("write script", () => runScript(client, writeScript, keys, args))) as [
+      number,
+      number,
+      string?,
+    ];
+    if (reply[0] === -2) {
+      throw new CorruptRecordError("Stored key is not a credstack record.", location(normalizeKey(record)));
+    }
+    return reply[0] === 1
+      ? { written: true, created: Number(reply[2]) }
+      : { written: false, actual: reply[1] };
+  };
+
+  return {
+    capabilities: { lease: true, ttl: ttl !== undefined, bulk: true },
+
+    async get(key) {
+      const normal = normalizeKey(key);
+      const fields = await run("HGETALL", () => client.hgetallBuffer(layout.recordKey(normal)));
+      if (Object.keys(fields).length === 0) return undefined;
+      const { columns, sealed } = fromFields(fields, location(normal));
+      return openRecord(normal, columns, sealed, cipher, { location: location(normal) });
+    },
+
+    async put(input: CredentialInput, putOptions: PutOptions) {
+      checkPutOptions(putOptions);
+      const key = normalizeKey(input);
+      const copy = putOptions.copy === true;
+      const record = recordToWrite(input, putOptions, undefined, now());
+      const result = await writeOne(record, putOptions.expectedVersion, !copy);
+      if (!result.written) throw new VersionConflictError(key, putOptions.expectedVersion, result.actual);
+      // A CAS write keeps the stored creation time, which only the script knew.
+      if (copy || result.created === record.createdAt) return record;
+      return parseRecord({ ...record, createdAt: result.created });
+    },
+
+    async delete(key, deleteOptions: DeleteOptions = {}) {
+      const normal = normalizeKey(key);
+      const expected = deleteOptions.expectedVersion;
+      if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) {
+        throw new InvalidArgumentError("delete() expectedVersion must be a non-negative integer.");
+      }
+      const reply = (await run("delete script", () =>
+        runScript(
+          client,
+          deleteScript,
+          [layout.recordKey(normal), layout.index],
+          [expected === undefined ? "" : String(expected), layout.member(normal)],
+        ),
+      )) as [number, number];
+      if (reply[0] === -1) throw new VersionConflictError(normal, expected as number, reply[1]);
+      if (reply[0] === -2)
+        throw new CorruptRecordError("Stored key is not a credstack record.", location(normal));
+      return reply[0] === 1;
+    },
+
+    list(listOptions: ListOptions = {}) {
+      return listKeys(client, run, layout, listOptions);
+    },
+
+    async lease(key, leaseOptions: LeaseOptions): Promise<Lease> {
+      const normal = normalizeKey(key);
+      const ttlMs = leaseOptions?.ttlMs;
+      const waitMs = leaseOptions?.waitMs ?? 0;
+      if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+        throw new InvalidArgumentError("lease() ttlMs must be positive.");
+      if (!Number.isFinite(waitMs) || waitMs < 0)
+        throw new InvalidArgumentError("lease() waitMs must be >= 0.");
+      const leaseKey = layout.leaseKey(normal);
+      const token = randomUUID();
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const start = now();
+        const taken = await run("SET NX PX", () => client.set(leaseKey, token, "PX", Math.ceil(ttlMs), "NX"));
+        if (taken === "OK") {
+          return {
+            key: normal,
+            expiresAt: start + ttlMs,
+            async release() {
+              await run("lease release script", () => runScript(client, releaseScript, [leaseKey], [token]));
+            },
+          };
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new LeaseUnavailableError(normal);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(20, left)));
+      }
+    },
+
+    async putMany(records: readonly CredentialRecord[]): Promise<readonly PutManyOutcome[]> {
+      return writeMany(client, run, records, (record) => writeArgs(record, "newer", 0, false), location);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (options.closeClient === true && client.status !== "end") await client.quit().catch(() => {});
+    },
+  };
+}

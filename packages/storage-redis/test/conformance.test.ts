@@ -1,0 +1,45 @@
+import { storeConformance } from "@credstack/storage-test-suite";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll } from "vitest";
+import { redisStore } from "../src/index.js";
+import { keyLayout } from "../src/lib/keys.js";
+import { connect, deleteKeys, dumpKeys, redisUrl } from "./redis-env.js";
+
+let client: Redis;
+let stop: () => Promise<void>;
+beforeAll(async () => {
+  const redis = await redisUrl();
+  stop = redis.stop;
+  client = await connect(redis.url);
+});
+afterAll(async () => {
+  await client?.quit();
+  await stop?.();
+});
+
+// One prefix per namespace; the tag `{prefix}` starts every key of the store.
+const prefixOf = (namespace: string) => `conformance:${namespace}`;
+const layoutOf = (namespace: string) => keyLayout(prefixOf(namespace));
+
+storeConformance(
+  "redisStore",
+  {
+    async open({ namespace, cipher }) {
+      if (cipher === undefined) throw new Error("redisStore needs a cipher");
+      return redisStore({ client, cipher, prefix: prefixOf(namespace) });
+    },
+    destroy: (namespace) => deleteKeys(client, layoutOf(namespace).tag),
+    raw: {
+      dump: (namespace) => dumpKeys(client, layoutOf(namespace).tag),
+      async readSealed(namespace, key) {
+        const sealed = await client.hgetBuffer(layoutOf(namespace).recordKey(key), "sealed");
+        if (sealed === null) throw new Error("no such record");
+        return sealed;
+      },
+      async writeSealed(namespace, key, sealed) {
+        await client.hset(layoutOf(namespace).recordKey(key), "sealed", Buffer.from(sealed));
+      },
+    },
+  },
+  { encrypted: true },
+);
