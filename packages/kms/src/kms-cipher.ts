@@ -1,7 +1,6 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { KMSClient } from "@aws-sdk/client-kms";
-import type { Cipher } from "@credstack/storage";
-import { KmsIntegrityError } from "./errors.js";
+import { type Cipher, gcmOpen, gcmSeal } from "@credstack/storage";
 import {
   type CachedDataKey,
   cacheLimits,
@@ -9,7 +8,7 @@ import {
   type DataKeyCacheOptions,
 } from "./lib/data-key-cache.js";
 import { decryptDataKey, generateDataKey } from "./lib/kms-calls.js";
-import { decodeSealed, encodeHeader, nonceLength, tagLength } from "./lib/sealed-format.js";
+import { decodeSealed, encodeHeader, nonceLength } from "./lib/sealed-format.js";
 
 /** Options of {@link kmsCipher}. */
 export interface KmsCipherOptions {
@@ -122,10 +121,10 @@ export function kmsCipher(options: KmsCipherOptions): KmsCipher {
       dataKey.uses++;
       const nonce = randomBytes(nonceLength);
       const header = encodeHeader(dataKey.keyArn, dataKey.encrypted, nonce);
-      const cipher = createCipheriv("aes-256-gcm", dataKey.plaintext, nonce);
-      cipher.setAAD(Buffer.concat([header, aad]));
-      const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-      return Buffer.concat([header, body]);
+      return Buffer.concat([
+        header,
+        gcmSeal(dataKey.plaintext, nonce, Buffer.concat([header, aad]), plaintext),
+      ]);
     },
     async decrypt(sealed, aad) {
       const parsed = decodeSealed(sealed);
@@ -142,22 +141,7 @@ export function kmsCipher(options: KmsCipherOptions): KmsCipher {
           uses: 0,
         });
       }
-      try {
-        const decipher = createDecipheriv("aes-256-gcm", dataKey, parsed.nonce);
-        decipher.setAAD(Buffer.concat([parsed.headerBytes, aad]));
-        decipher.setAuthTag(parsed.body.subarray(parsed.body.length - tagLength));
-        return Buffer.concat([
-          decipher.update(parsed.body.subarray(0, parsed.body.length - tagLength)),
-          decipher.final(),
-        ]);
-      } catch (error) {
-        throw new KmsIntegrityError(
-          "Sealed data failed authentication (tampered, or sealed for another record).",
-          {
-            cause: error,
-          },
-        );
-      }
+      return gcmOpen(dataKey, parsed.nonce, Buffer.concat([parsed.headerBytes, aad]), parsed.body);
     },
     keyIdOf(sealed) {
       return decodeSealed(sealed).keyId;

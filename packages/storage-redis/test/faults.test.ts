@@ -5,7 +5,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import { redisStore } from "../src/index.js";
 import { keyLayout } from "../src/lib/keys.js";
 import { connect } from "./redis-env.js";
-import { type OwnRedis, startOwnRedis } from "./redis-server.js";
 
 const cipher = aesGcmCipher({ keyRing: { active: generateKey() } });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -149,7 +148,7 @@ describe("Redis killed mid-run (startRedis)", () => {
 });
 
 describe("Redis killed mid-run with persistence (AOF, appendfsync always)", () => {
-  let server: OwnRedis | undefined;
+  let server: RedisServer | undefined;
   let client: Redis | undefined;
   afterAll(async () => {
     client?.disconnect();
@@ -157,7 +156,7 @@ describe("Redis killed mid-run with persistence (AOF, appendfsync always)", () =
   });
 
   it("shows every record whole after restart — the old or the new version, never a mix — and a consistent index", async () => {
-    server = await startOwnRedis(["--appendonly", "yes", "--appendfsync", "always"]);
+    server = await startRedis({ args: ["--appendonly", "yes", "--appendfsync", "always"] });
     client = await connect(server.url);
     client.on("error", () => {});
     const store = redisStore({ client, cipher, prefix: "faults-aof", commandTimeoutMs: timeoutMs });

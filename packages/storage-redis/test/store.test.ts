@@ -1,4 +1,5 @@
 import { aesGcmCipher, type CredentialStore, generateKey } from "@credstack/storage";
+import { type RedisServer, startRedis } from "@credstack/test-services";
 import { Cluster, type Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisStore } from "../src/index.js";
@@ -6,7 +7,6 @@ import { keyLayout } from "../src/lib/keys.js";
 import { listPageSize } from "../src/lib/list-keys.js";
 import { hashSlot } from "../src/lib/slot.js";
 import { connect, deleteKeys, redisUrl } from "./redis-env.js";
-import { type OwnRedis, startOwnRedis } from "./redis-server.js";
 
 const cipher = aesGcmCipher({ keyRing: { active: generateKey() } });
 let url: string;
@@ -187,17 +187,12 @@ describe("leases", () => {
 });
 
 describe("Redis Cluster", () => {
-  let node: OwnRedis;
+  let node: RedisServer;
   let cluster: Cluster;
   beforeAll(async () => {
-    node = await startOwnRedis([
-      "--cluster-enabled",
-      "yes",
-      "--cluster-announce-ip",
-      "127.0.0.1",
-      "--appendonly",
-      "no",
-    ]);
+    node = await startRedis({
+      args: ["--cluster-enabled", "yes", "--cluster-announce-ip", "127.0.0.1", "--appendonly", "no"],
+    });
     const admin = await connect(node.url);
     await admin.call("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
     for (

@@ -10,6 +10,7 @@ export {
   aesGcmCipher,
   type KeyRing,
 } from "./aes-gcm/aes-gcm-cipher.js";
+export { gcmOpen, gcmSeal, gcmTagLength } from "./aes-gcm/gcm.js";
 export { loadKeyFile, loadOrCreateKeyFile } from "./aes-gcm/key-file.js";
 export {
   type AesKey,

@@ -6,4 +6,4 @@
 export { type MotoServer, startMoto } from "./moto.js";
 export { type PostgresServer, startPostgres } from "./postgres.js";
 export { freePort, waitForPort } from "./process.js";
-export { ensureRedisInstalled, type RedisServer, startRedis } from "./redis.js";
+export { ensureRedisInstalled, type RedisOptions, type RedisServer, startRedis } from "./redis.js";

@@ -81,3 +81,11 @@ export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<vo
   await exited;
   clearTimeout(timer);
 }
+
+/** Kills a child at once with SIGKILL, as a crash would (no shutdown work), and waits for it to exit. */
+export async function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGKILL");
+  await exited;
+}

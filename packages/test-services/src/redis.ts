@@ -1,5 +1,7 @@
-import { userInfo } from "node:os";
-import { freePort, hasCommand, run, startChild, stopChild, waitForPort } from "./process.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { freePort, hasCommand, killChild, run, startChild, stopChild, waitForPort } from "./process.js";
 
 /** A running throwaway Redis server. */
 export interface RedisServer {
@@ -29,11 +31,23 @@ export function ensureRedisInstalled(): void {
   run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "redis-server"], { env });
 }
 
-/** Starts a throwaway `redis-server` on a random loopback port, without persistence. */
-export async function startRedis(): Promise<RedisServer> {
+/** Options of {@link startRedis}. */
+export interface RedisOptions {
+  /** Extra `redis-server` arguments, e.g. AOF persistence or cluster mode; they win over the defaults. */
+  readonly args?: readonly string[];
+}
+
+/**
+ * Starts a throwaway `redis-server` on a random loopback port, in a fresh temporary directory, without
+ * persistence unless `options.args` asks for it.
+ */
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   ensureRedisInstalled();
   const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "credstack-redis-"));
   const args = [
+    "--dir",
+    dir,
     "--port",
     String(port),
     "--bind",
@@ -44,6 +58,7 @@ export async function startRedis(): Promise<RedisServer> {
     "no",
     "--protected-mode",
     "yes",
+    ...(options.args ?? []),
   ];
   let child = startChild("redis-server", args);
   const launch = async () => {
@@ -58,7 +73,7 @@ export async function startRedis(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     port,
     async kill() {
-      await stopChild(child, 0);
+      await killChild(child);
     },
     async restart() {
       await stopChild(child);
@@ -67,6 +82,7 @@ export async function startRedis(): Promise<RedisServer> {
     },
     async stop() {
       await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

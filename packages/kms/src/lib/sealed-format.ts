@@ -1,3 +1,4 @@
+import { gcmTagLength } from "@credstack/storage";
 import { KmsIntegrityError } from "../errors.js";
 
 /** First byte of every sealed credstack blob: the format version. @internal */
@@ -6,8 +7,6 @@ export const formatVersion = 1;
 export const kmsCipherId = 2;
 /** AES-GCM nonce length (96 bits). @internal */
 export const nonceLength = 12;
-/** AES-GCM tag length. @internal */
-export const tagLength = 16;
 
 /** The parsed header of a KMS-sealed blob. @internal */
 export interface KmsSealedHeader {
@@ -62,7 +61,7 @@ export function decodeSealed(sealed: Uint8Array): KmsSealedHeader {
   offset += idLength;
   const keyLength = bytes.readUInt16BE(offset);
   offset += 2;
-  if (offset + keyLength + nonceLength + tagLength > bytes.length) throw bad("truncated");
+  if (offset + keyLength + nonceLength + gcmTagLength > bytes.length) throw bad("truncated");
   const encryptedDataKey = bytes.subarray(offset, offset + keyLength);
   offset += keyLength;
   const nonce = bytes.subarray(offset, offset + nonceLength);

@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Cipher } from "../cipher.js";
 import { IntegrityError, InvalidArgumentError, UnknownKeyIdError } from "../errors.js";
+import { gcmOpen, gcmSeal, gcmTagLength } from "./gcm.js";
 import type { AesKey } from "./keys.js";
 
 /** One active key that seals, and older keys that only open (rotation without downtime). */
@@ -30,7 +31,6 @@ const formatVersion = 1;
 /** Cipher id of AES-256-GCM under a key ring (second byte); `2` is KMS envelope encryption. */
 const aesGcmCipherId = 1;
 const nonceLength = 12;
-const tagLength = 16;
 
 function header(keyId: string): Buffer {
   const id = Buffer.from(keyId, "ascii");
@@ -45,7 +45,7 @@ function parse(sealed: Uint8Array): { keyId: string; headerBytes: Buffer; nonce:
   if (bytes[1] !== aesGcmCipherId) throw bad(`cipher id ${bytes[1]} is not AES-GCM`);
   const idLength = bytes[2] as number;
   const headerLength = 3 + idLength;
-  if (bytes.length < headerLength + nonceLength + tagLength) throw bad("truncated");
+  if (bytes.length < headerLength + nonceLength + gcmTagLength) throw bad("truncated");
   return {
     keyId: bytes.subarray(3, headerLength).toString("ascii"),
     headerBytes: bytes.subarray(0, headerLength),
@@ -82,28 +82,14 @@ export function aesGcmCipher(options: AesGcmCipherOptions): AesGcmCipher {
     activeKeyId: active.id,
     async encrypt(plaintext, aad) {
       const nonce = randomBytes(nonceLength);
-      const cipher = createCipheriv("aes-256-gcm", activeSecret, nonce);
-      cipher.setAAD(Buffer.concat([activeHeader, aad]));
-      const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+      const body = gcmSeal(activeSecret, nonce, Buffer.concat([activeHeader, aad]), plaintext);
       return Buffer.concat([activeHeader, nonce, body]);
     },
     async decrypt(sealed, aad) {
       const parsed = parse(sealed);
       const secret = keys.get(parsed.keyId);
       if (secret === undefined) throw new UnknownKeyIdError(parsed.keyId);
-      try {
-        const decipher = createDecipheriv("aes-256-gcm", secret, parsed.nonce);
-        decipher.setAAD(Buffer.concat([parsed.headerBytes, aad]));
-        decipher.setAuthTag(parsed.body.subarray(parsed.body.length - tagLength));
-        return Buffer.concat([
-          decipher.update(parsed.body.subarray(0, parsed.body.length - tagLength)),
-          decipher.final(),
-        ]);
-      } catch (error) {
-        throw new IntegrityError("Sealed data failed authentication (tampered, moved, or a wrong key).", {
-          cause: error,
-        });
-      }
+      return gcmOpen(secret, parsed.nonce, Buffer.concat([parsed.headerBytes, aad]), parsed.body);
     },
     keyIdOf(sealed) {
       return parse(sealed).keyId;
