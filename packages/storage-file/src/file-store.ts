@@ -47,7 +47,7 @@ import { type FileStoreOptions, resolveOptions, warnPlaintextOnce } from "./opti
  * import { aesGcmCipher, loadOrCreateKeyFile } from "@credstack/storage";
  * import { fileStore } from "@credstack/storage-file";
  *
- * const cipher = aesGcmCipher({ keyRing: { active: await loadOrCreateKeyFile(".credstack/key") } });
+ * const cipher = aesGcmCipher({ keyRing: { active: (await loadOrCreateKeyFile(".credstack/key")).key } });
  * const store = fileStore({ dir: ".credstack/credentials", cipher });
  * ```
  * @throws FileStoreConfigError (`ERR_INVALID_CONFIG`) for missing or contradictory options; an unsafe
