@@ -7,6 +7,7 @@ import {
   type CredentialStore,
   checkPutOptions,
   type DeleteOptions,
+  describeKey,
   InvalidArgumentError,
   joinRecord,
   type Lease,
@@ -25,7 +26,6 @@ import {
   VersionConflictError,
 } from "@credstack/storage";
 import { removeOldTempFiles, replaceFile, syncDirectory } from "./lib/atomic-write.js";
-import { describeKey } from "./lib/describe.js";
 import { preparePrivateDirectory } from "./lib/directory.js";
 import { acquireLock, releaseLock } from "./lib/file-lock.js";
 import { fileNameOf, type RecordFileName } from "./lib/file-names.js";

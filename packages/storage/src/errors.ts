@@ -8,8 +8,7 @@ const maxShownLength = 80;
 /**
  * Shows a key in an error message: the provider and the account, clipped and quoted, so that a hostile
  * account name (10 kB, control characters) cannot flood or forge a log line. Accounts are identifiers,
- * not secrets; no token value ever reaches this function.
- * @internal
+ * not secrets; no token value ever reaches this function. Store authors use it for their own messages.
  */
 export function describeKey(key: { readonly provider: string; readonly account: string }): string {
   const account =

@@ -26,6 +26,7 @@ export { type CipherRingOptions, cipherRing } from "./cipher-ring.js";
 export {
   CorruptRecordError,
   CredstackError,
+  describeKey,
   IntegrityError,
   InvalidArgumentError,
   InvalidRecordError,
