@@ -1,0 +1,182 @@
+// Benchmarks for @credstack/core against baselines measured in the same run.
+// Run with `pnpm bench` (needs `pnpm build` first; turbo does that). Postgres and Redis rows use
+// CREDSTACK_TEST_PG_URL / CREDSTACK_TEST_REDIS_URL, or start throwaway servers with @credstack/test-services;
+// they are skipped with a note when the stores or servers are not available.
+import { aesGcmCipher, generateKey, memoryStore } from "@credstack/storage";
+import { createRefresher, createResolver, defaultChain } from "../dist/index.js";
+
+/** Median µs/op over `samples` timed batches of `batch` calls, after a warm-up. */
+async function measure(fn, { batch = 5_000, samples = 21, asyncFn = true } = {}) {
+  for (let i = 0; i < batch; i++) asyncFn ? await fn() : fn();
+  const timings = [];
+  for (let s = 0; s < samples; s++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) asyncFn ? await fn() : fn();
+    timings.push(Number(process.hrtime.bigint() - start) / batch / 1000);
+  }
+  timings.sort((a, b) => a - b);
+  return timings[Math.floor(timings.length / 2)];
+}
+
+const providers = {
+  google: {
+    issuer: "https://accounts.google.com",
+    authorization_endpoint: "https://accounts.google.com/o/oauth2/v2/auth",
+    token_endpoint: "https://oauth2.googleapis.com/token",
+    clientId: "bench",
+    redirectUri: "http://127.0.0.1:9/callback",
+  },
+};
+const account = "bench@example.com";
+const scopes = ["drive.readonly"];
+const driveReadonly = "https://www.googleapis.com/auth/drive.readonly";
+const record = (store) =>
+  store.put(
+    {
+      provider: "google",
+      account,
+      accessToken: "bench-token",
+      refreshToken: "r",
+      scopes: [driveReadonly],
+      expiresAt: Date.now() + 3_600_000,
+    },
+    { expectedVersion: 0 },
+  );
+const resolverOver = (store, cacheMs) => {
+  const refresher = createRefresher({ store, providers, cacheMs });
+  return createResolver({ chain: defaultChain({ refresher }), providers, trustAccountArgument: true });
+};
+let sink = 0;
+const rows = [];
+
+// 1. Cached fresh credential vs bare Map.get + expiry check.
+{
+  const store = memoryStore();
+  await record(store);
+  const resolver = resolverOver(store, 60_000);
+  const map = new Map([
+    [`google\u0000${account}`, { accessToken: "bench-token", expiresAt: Date.now() + 3_600_000 }],
+  ]);
+  const ask = { provider: "google", account, scopes };
+  const check = await resolver.resolve(ask);
+  if (check.kind !== "token") throw new Error(`benchmark setup is wrong: ${check.kind}`);
+  rows.push({
+    name: "resolve() cached fresh credential (memory store)",
+    us: await measure(async () => {
+      sink += (await resolver.resolve(ask)).kind.length;
+    }),
+    baselineName: "Map.get + expiry check",
+    baseline: await measure(
+      () => {
+        const entry = map.get(`google\u0000${account}`);
+        if (entry !== undefined && entry.expiresAt > Date.now()) sink += entry.accessToken.length;
+      },
+      { batch: 200_000, asyncFn: false },
+    ),
+  });
+  const asyncGet = async (key) => map.get(key);
+  rows.push({
+    name: "resolve() cached fresh credential (memory store)",
+    us: rows[0].us,
+    baselineName: "await async Map.get + expiry check",
+    baseline: await measure(
+      async () => {
+        const entry = await asyncGet(`google\u0000${account}`);
+        if (entry !== undefined && entry.expiresAt > Date.now()) sink += entry.accessToken.length;
+      },
+      { batch: 100_000 },
+    ),
+  });
+}
+
+async function storeRows(label, open) {
+  let opened;
+  try {
+    opened = await open();
+  } catch (error) {
+    rows.push({
+      name: `resolve() via ${label}`,
+      skipped: `skipped: ${String(error?.message ?? error)
+        .split("\n")[0]
+        .slice(0, 100)}`,
+    });
+    return;
+  }
+  const { store, stop } = opened;
+  try {
+    await store.delete({ provider: "google", account }).catch(() => {});
+    await record(store);
+    const resolver = resolverOver(store, 0);
+    const ask = { provider: "google", account, scopes };
+    const key = { provider: "google", account };
+    rows.push({
+      name: `resolve() uncached, ${label} store`,
+      us: await measure(
+        async () => {
+          sink += (await resolver.resolve(ask)).kind.length;
+        },
+        { batch: 200, samples: 11 },
+      ),
+      baselineName: `${label} store.get`,
+      baseline: await measure(
+        async () => {
+          sink += (await store.get(key))?.version ?? 0;
+        },
+        { batch: 200, samples: 11 },
+      ),
+    });
+    const cached = resolverOver(store, 1000);
+    rows.push({
+      name: `resolve() cached (1 s), ${label} store`,
+      us: await measure(async () => {
+        sink += (await cached.resolve(ask)).kind.length;
+      }),
+      baselineName: `${label} store.get`,
+      baseline: rows.at(-1).baseline,
+    });
+  } finally {
+    await store.close();
+    await stop();
+  }
+}
+
+const cipher = aesGcmCipher({ keyRing: { active: generateKey() } });
+const services = await import("@credstack/test-services").catch(() => undefined);
+await storeRows("Postgres", async () => {
+  const { postgresStore } = await import("@credstack/storage-postgres");
+  let url = process.env.CREDSTACK_TEST_PG_URL;
+  let stop = async () => {};
+  if (!url) {
+    const pg = await services.startPostgres();
+    url = pg.url;
+    stop = () => pg.stop();
+  }
+  return { store: postgresStore({ connectionString: url, cipher, maxConnections: 2 }), stop };
+});
+await storeRows("Redis", async () => {
+  const { redisStore } = await import("@credstack/storage-redis");
+  const { Redis } = await import("ioredis");
+  let url = process.env.CREDSTACK_TEST_REDIS_URL;
+  let stop = async () => {};
+  if (!url) {
+    const redis = await services.startRedis();
+    url = redis.url;
+    stop = () => redis.stop();
+  }
+  return { store: redisStore({ client: new Redis(url), cipher, closeClient: true }), stop };
+});
+
+const fmt = (us) => (us < 10 ? us.toFixed(2) : us.toFixed(0));
+const ops = (us) => Math.round(1e6 / us).toLocaleString("en-US");
+console.log("| operation | ops/s | p50 µs | baseline (same run) | ratio |");
+console.log("|---|---:|---:|---|---:|");
+for (const row of rows) {
+  if (row.skipped) {
+    console.log(`| ${row.name} | – | – | ${row.skipped} | – |`);
+    continue;
+  }
+  console.log(
+    `| ${row.name} | ${ops(row.us)} | ${fmt(row.us)} | ${row.baselineName}: ${fmt(row.baseline)} µs | ${(row.us / row.baseline).toFixed(1)}× |`,
+  );
+}
+if (sink === -1) console.log(sink);

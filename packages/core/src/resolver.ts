@@ -1,0 +1,206 @@
+import { InvalidArgumentError, isCredstackError } from "@credstack/errors";
+import { type AccountLinks, selectAccount } from "./account-links.js";
+import { CoreConfigError, InvalidTokenError } from "./errors.js";
+import { scopePolicyFor } from "./lib/scope-policy.js";
+import type { ProviderConfigs } from "./provider-config.js";
+import type { Source, SourceContext } from "./source.js";
+import type {
+  Clock,
+  Identity,
+  ResolveInput,
+  ResolveResult,
+  TraceEntry,
+  UnauthorizedResult,
+} from "./types.js";
+
+/** Options of {@link createResolver}. */
+export interface ResolverOptions {
+  /** The sources, in priority order (usually {@link defaultChain}). */
+  readonly chain: readonly Source[];
+  /** Clock handed to every source. @default Date.now */
+  readonly clock?: Clock;
+  /** Identity → accounts. Without an entry, an identity's only account is its own. @default none (own account only) */
+  readonly accountLinks?: AccountLinks;
+  /**
+   * Honour the `account` argument when no source verified the caller. Only for single-user local setups
+   * (a CLI on the user's own machine): anyone who can call the resolver can then pick any account.
+   * @default false
+   */
+  readonly trustAccountArgument?: boolean;
+  /** Provider configs, to pick each provider's scope registry (`scopes` field). @default registry by slug */
+  readonly providers?: ProviderConfigs;
+}
+
+/** The resolver. */
+export interface Resolver {
+  /**
+   * Walks the chain and returns a token, an authorization request or `unauthorized`, always with a trace.
+   * Rejects only on unexpected errors (store down, refresh failed transiently, bad arguments), unchanged.
+   */
+  resolve(input: ResolveInput): Promise<ResolveResult>;
+  /** Closes the sources (timers, background refreshes); never closes your store. */
+  close(): Promise<void>;
+}
+
+function checkInput(input: ResolveInput): void {
+  if (typeof input?.provider !== "string" || input.provider.length === 0) {
+    throw new InvalidArgumentError("resolve() needs a provider.");
+  }
+  if (!Array.isArray(input.scopes)) throw new InvalidArgumentError("resolve() needs scopes (an array).");
+  if (input.account !== undefined && typeof input.account !== "string") {
+    throw new InvalidArgumentError("resolve(): account must be a string.");
+  }
+}
+
+/**
+ * Creates a resolver over a chain of sources. Only `notApplicable` moves to the next source; a bad bearer
+ * token ends the call `unauthorized(invalid_token)`; any other error rejects unchanged.
+ *
+ * Account rule: `account` only selects among the verified identity's accounts (primary + linked). With no
+ * verified identity, it is ignored unless `trustAccountArgument` is set.
+ *
+ * @example
+ * ```ts
+ * const resolver = createResolver({ chain: defaultChain({ store, refresher, authorizer }) });
+ * const result = await resolver.resolve({ request, provider: "google", scopes: ["drive.readonly"] });
+ * ```
+ */
+export function createResolver(options: ResolverOptions): Resolver {
+  if (!Array.isArray(options?.chain) || options.chain.length === 0) {
+    throw new CoreConfigError("createResolver: chain must be a non-empty array of sources.");
+  }
+  const chain = [...options.chain];
+  const names = new Set<string>();
+  for (const source of chain) {
+    if (typeof source?.resolve !== "function" || typeof source.name !== "string") {
+      throw new CoreConfigError("createResolver: every source needs a name and resolve().");
+    }
+    if (names.has(source.name))
+      throw new CoreConfigError(`createResolver: two sources are named ${source.name}.`);
+    names.add(source.name);
+  }
+  const clock = options.clock ?? Date.now;
+  const trust = options.trustAccountArgument === true;
+  const providers = options.providers ?? {};
+
+  return {
+    async resolve(input) {
+      checkInput(input);
+      const config = Object.hasOwn(providers, input.provider) ? providers[input.provider] : undefined;
+      const scopePolicy = scopePolicyFor(config?.scopes ?? input.provider);
+      const trace: TraceEntry[] = [];
+      const reasons: string[] = [];
+      let identity: Identity | undefined;
+      let account = trust ? input.account : undefined;
+      let grantedScopes: readonly string[] | undefined;
+      const scopes = scopePolicy.resolve(input.scopes);
+      const skipRest = (from: number) => {
+        for (const source of chain.slice(from)) trace.push({ source: source.name, outcome: "skipped" });
+      };
+      const unauthorized = (error: UnauthorizedResult["error"], description: string): UnauthorizedResult => ({
+        kind: "unauthorized",
+        error,
+        description,
+        trace,
+      });
+
+      for (let index = 0; index < chain.length; index++) {
+        const source = chain[index] as Source;
+        const context: SourceContext = {
+          input,
+          provider: input.provider,
+          request: input.request,
+          identity,
+          account,
+          trustAccountArgument: trust,
+          scopes,
+          scopePolicy,
+          grantedScopes,
+          reasons,
+          forceRefresh: input.forceRefresh === true,
+          clock,
+        };
+        let outcome: Awaited<ReturnType<Source["resolve"]>>;
+        try {
+          outcome = await source.resolve(context);
+        } catch (error) {
+          trace.push({
+            source: source.name,
+            outcome: "failed",
+            code: isCredstackError(error) ? error.code : "ERR_UNEXPECTED",
+          });
+          skipRest(index + 1);
+          if (error instanceof InvalidTokenError) return unauthorized("invalid_token", error.message);
+          throw error;
+        }
+        if (outcome.type === "resolved") {
+          trace.push({
+            source: source.name,
+            outcome: "resolved",
+            ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+          });
+          skipRest(index + 1);
+          const value = outcome.value;
+          if (value.kind === "token") {
+            return {
+              kind: "token",
+              accessToken: value.accessToken,
+              ...(value.expiresAt === undefined ? {} : { expiresAt: value.expiresAt }),
+              scopes: value.scopes,
+              account: value.account,
+              source: source.name,
+              trace,
+            };
+          }
+          const first = value.flows[0];
+          if (first === undefined)
+            throw new CoreConfigError(`Source ${source.name} returned no authorization flow.`);
+          return {
+            kind: "authorization_required",
+            url: first.url,
+            transactionId: first.transactionId,
+            missingScopes: value.missingScopes,
+            reasons: [...reasons],
+            flows: value.flows,
+            trace,
+          };
+        }
+        const identified = outcome.identity !== undefined && identity === undefined;
+        trace.push({
+          source: source.name,
+          outcome: "not_applicable",
+          reason: outcome.reason,
+          ...(identified ? { identified: true } : {}),
+        });
+        reasons.push(`${source.name}: ${outcome.reason}`);
+        if (outcome.grantedScopes !== undefined) grantedScopes = outcome.grantedScopes;
+        if (identified && outcome.identity !== undefined) {
+          identity = outcome.identity;
+          const links = (await options.accountLinks?.get(identity.id)) ?? {
+            primary: identity.account,
+            linked: [],
+          };
+          account = selectAccount(links, input.account);
+          if (account === undefined) {
+            skipRest(index + 1);
+            return unauthorized(
+              "account_not_allowed",
+              "The requested account is not one the caller's identity may use (primary or linked).",
+            );
+          }
+        }
+      }
+      return identity === undefined && account === undefined
+        ? unauthorized(
+            "identity_required",
+            "No source verified the caller, and the account argument is not trusted on its own.",
+          )
+        : unauthorized("no_credential", "No source had a token and none could start an authorization.");
+    },
+    async close() {
+      const results = await Promise.allSettled(chain.map((source) => source.close?.()));
+      const failure = results.find((result) => result.status === "rejected");
+      if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
+    },
+  };
+}

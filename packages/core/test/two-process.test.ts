@@ -1,0 +1,156 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createInterface, type Interface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { aesGcmCipher, type CredentialStore, generateKey, keyToBase64 } from "@credstack/storage";
+import { postgresStore } from "@credstack/storage-postgres";
+import { redisStore } from "@credstack/storage-redis";
+import { startPostgres, startRedis } from "@credstack/test-services";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuthorizer, createRefresher, createResolver, defaultChain } from "../src/index.js";
+import { type AuthServer, startAuthServer } from "./helpers/auth-server.js";
+import { alice } from "./helpers/setup.js";
+
+const worker = fileURLToPath(new URL("./fixtures/refresh-worker.mjs", import.meta.url));
+// The worker processes run the built package. Never skip silently: without dist the test fails and says why.
+if (!existsSync(fileURLToPath(new URL("../dist/index.js", import.meta.url)))) {
+  throw new Error("packages/core/dist is missing: run `pnpm build` (turbo builds before `pnpm test`).");
+}
+
+let server: AuthServer;
+const stops: (() => Promise<void>)[] = [];
+beforeAll(async () => {
+  server = await startAuthServer({ accessTokenTtlSec: 120 });
+});
+afterAll(async () => {
+  for (const stop of stops.reverse()) await stop().catch(() => {});
+  await server?.close();
+});
+
+interface Worker {
+  child: ChildProcessWithoutNullStreams;
+  next(): Promise<Record<string, unknown>>;
+}
+
+function startWorker(env: Record<string, string>): Worker {
+  const child = spawn(process.execPath, [worker], { env: { ...process.env, ...env }, stdio: "pipe" });
+  const lines: Interface = createInterface({ input: child.stdout });
+  const queue: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr += String(chunk);
+  });
+  lines.on("line", (line) => {
+    const resolve = waiting.shift();
+    if (resolve) resolve(line);
+    else queue.push(line);
+  });
+  return {
+    child,
+    next: () =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`worker silent; stderr: ${stderr.slice(0, 2000)}`)),
+          20_000,
+        );
+        const take = (line: string) => {
+          clearTimeout(timer);
+          resolve(JSON.parse(line));
+        };
+        const queued = queue.shift();
+        if (queued !== undefined) take(queued);
+        else waiting.push(take);
+      }),
+  };
+}
+
+const hash = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 16);
+
+async function twoProcesses(
+  backend: "postgres" | "redis",
+  url: string,
+  store: CredentialStore,
+  keyB64: string,
+) {
+  const providers = { test: server.config };
+  // Sign in once (real code + PKCE flow), storing the credential in the shared store.
+  const refresher = createRefresher({ store, providers });
+  const authorizer = createAuthorizer({ store, providers, refresher });
+  const resolver = createResolver({
+    chain: defaultChain({ refresher, authorizer }),
+    providers,
+    trustAccountArgument: true,
+  });
+  const start = await resolver.resolve({
+    provider: "test",
+    account: alice,
+    scopes: ["openid", "offline_access", "api:read"],
+  });
+  if (start.kind !== "authorization_required") throw new Error(start.kind);
+  await authorizer.handleCallback(await server.authorize(start.url));
+
+  const env = {
+    BACKEND: backend,
+    STORE_URL: url,
+    KEY_B64: keyB64,
+    PROVIDER_CONFIG: JSON.stringify(server.config),
+    ACCOUNT: alice,
+  };
+  const workers = [startWorker(env), startWorker(env)];
+  try {
+    for (const w of workers) expect(await w.next()).toEqual({ ready: true });
+    for (let round = 0; round < 3; round++) {
+      const key = { provider: "test", account: alice };
+      const current = await store.get(key);
+      await store.put(
+        { ...(current as NonNullable<typeof current>), expiresAt: Date.now() - 1000 },
+        { expectedVersion: current?.version as number },
+      );
+      const before = server.calls.tokenPosts;
+      for (const w of workers) w.child.stdin.write("go\n");
+      const answers = await Promise.all(workers.map((w) => w.next()));
+      expect(server.calls.tokenPosts - before).toBe(1); // exactly one redemption per expiry
+      const stored = await store.get(key);
+      for (const answer of answers) {
+        expect(answer.kind).toBe("token");
+        expect(answer.token).toBe(hash(stored?.accessToken as string));
+      }
+      expect(stored?.refreshToken).not.toBe(current?.refreshToken); // rotated, and the rotation kept
+    }
+  } finally {
+    for (const w of workers) w.child.stdin.write("exit\n");
+    await Promise.all(workers.map((w) => new Promise((resolve) => w.child.once("exit", resolve))));
+  }
+}
+
+describe("two resolver processes sharing one store against a rotating server", () => {
+  const key = generateKey();
+  const cipher = aesGcmCipher({ keyRing: { active: key } });
+
+  it("Postgres: exactly one redemption per expiry, both end with the valid token", async () => {
+    let url = process.env.CREDSTACK_TEST_PG_URL;
+    if (!url) {
+      const pg = await startPostgres();
+      stops.push(() => pg.stop());
+      url = pg.url;
+    }
+    const store = postgresStore({ connectionString: url, cipher, maxConnections: 4 });
+    stops.push(() => store.close());
+    await twoProcesses("postgres", url, store, keyToBase64(key));
+  });
+
+  it("Redis: exactly one redemption per expiry, both end with the valid token", async () => {
+    let url = process.env.CREDSTACK_TEST_REDIS_URL;
+    if (!url) {
+      const redis = await startRedis();
+      stops.push(() => redis.stop());
+      url = redis.url;
+    }
+    const store = redisStore({ client: new Redis(url), cipher, closeClient: true });
+    stops.push(() => store.close());
+    await twoProcesses("redis", url, store, keyToBase64(key));
+  });
+});
