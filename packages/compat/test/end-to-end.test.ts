@@ -1,0 +1,119 @@
+import { mkdtempSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  createAuthorizer,
+  createRefresher,
+  createResolver,
+  defaultChain,
+  type ProviderConfig,
+} from "@credstack/core";
+import { type CredentialStore, generateKey, keyToBase64 } from "@credstack/storage";
+import { type PostgresServer, type RedisServer, startPostgres, startRedis } from "@credstack/test-services";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importLegacy, storeFromEnv } from "../src/index.js";
+import { allKeys, type LegacyManifest, makeLegacyFixtures } from "./legacy-fixtures.js";
+
+let fx: ReturnType<typeof makeLegacyFixtures>;
+let m: LegacyManifest;
+let pg: PostgresServer | undefined;
+let redis: RedisServer | undefined;
+let pgUrl: string;
+let redisUrl: string;
+let tokenServer: Server;
+let tokenCalls = 0;
+let tokenEndpoint: string;
+
+beforeAll(async () => {
+  fx = makeLegacyFixtures();
+  m = fx.manifest;
+  const [p, r] = await Promise.all([
+    process.env.CREDSTACK_TEST_PG_URL ? undefined : startPostgres(),
+    process.env.CREDSTACK_TEST_REDIS_URL ? undefined : startRedis(),
+  ]);
+  pg = p;
+  redis = r;
+  pgUrl = process.env.CREDSTACK_TEST_PG_URL ?? (pg as PostgresServer).url;
+  redisUrl = process.env.CREDSTACK_TEST_REDIS_URL ?? (redis as RedisServer).url;
+  // A token endpoint that must never be called: imported users are served without refresh or re-consent.
+  tokenServer = createServer((_req, res) => {
+    tokenCalls++;
+    res.writeHead(400, { "content-type": "application/json" }).end('{"error":"invalid_grant"}');
+  });
+  await new Promise<void>((resolve) => tokenServer.listen(0, "127.0.0.1", resolve));
+  tokenEndpoint = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/token`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => tokenServer?.close(resolve));
+  await Promise.all([pg?.stop(), redis?.stop()]);
+  fx?.cleanup();
+});
+
+const google = (): ProviderConfig => ({
+  issuer: "https://accounts.google.com",
+  authorization_endpoint: "https://accounts.google.com/o/oauth2/v2/auth",
+  token_endpoint: tokenEndpoint,
+  clientId: "client-123.apps.googleusercontent.com",
+  clientSecret: "client-secret",
+  redirectUri: "http://localhost:8002/oauth2callback",
+  scopes: "google",
+  allowInsecureRequests: true,
+});
+
+async function serves(store: CredentialStore): Promise<void> {
+  const providers = { google: google(), "google-photos": google() };
+  const refresher = createRefresher({ store, providers });
+  const authorizer = createAuthorizer({ store, providers, refresher });
+  const resolver = createResolver({
+    chain: defaultChain({ refresher, authorizer }),
+    providers,
+    trustAccountArgument: true,
+  });
+  const before = tokenCalls;
+  for (const want of Object.values(m.expected)) {
+    const provider = want.provider ?? "google";
+    const scopes = provider === "google" ? ["https://www.googleapis.com/auth/drive"] : [];
+    const result = await resolver.resolve({ provider, account: want.account, scopes });
+    expect(result.kind, `${provider}/${want.account}`).toBe("token");
+    if (result.kind === "token") {
+      const json = want.json as Record<string, unknown>;
+      const tokens = json.tokens as Record<string, unknown> | undefined;
+      expect(result.accessToken).toBe(json.token ?? json.access_token ?? tokens?.access);
+      expect(result.account.toLowerCase()).toBe(want.account);
+    }
+  }
+  expect(tokenCalls - before).toBe(0);
+  await refresher.close();
+}
+
+describe("legacy directory → file, Postgres and Redis stores → resolver serves the users", () => {
+  const key = keyToBase64(generateKey());
+  const targets: Record<string, () => Record<string, string>> = {
+    file: () => ({
+      CREDENTIAL_STORAGE_MODE: "file_encrypted",
+      CREDENTIALS_DIR: join(mkdtempSync(join(tmpdir(), "credstack-e2e-")), "credentials"),
+      CREDSTACK_KEY: key,
+    }),
+    postgres: () => ({ CREDSTACK_STORE: `${pgUrl}?table=compat_e2e&schema=compat`, CREDSTACK_KEY: key }),
+    redis: () => ({ CREDSTACK_STORE: `${redisUrl}?prefix=compat-e2e`, CREDSTACK_KEY: key }),
+  };
+  for (const [name, env] of Object.entries(targets)) {
+    it(`${name}: imports every variant, idempotently, and serves without re-authorization`, async () => {
+      const { store, kind } = await storeFromEnv(env());
+      expect(kind).toBe(name);
+      try {
+        const report = await importLegacy({ dir: fx.dir, to: store, keys: allKeys(m), mapping: m.mapping });
+        expect(report.imported).toBe(Object.keys(m.expected).length);
+        expect(report.failed).toBe(Object.keys(m.failures).length);
+        const again = await importLegacy({ dir: fx.dir, to: store, keys: allKeys(m), mapping: m.mapping });
+        expect(again.imported).toBe(0);
+        await serves(store);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+});
