@@ -21,12 +21,12 @@ export class LegacyConfigError extends CredstackError {
 
 /**
  * A write (`put`, `putMany`, `delete`, `lease`) on the legacy directory store, which only reads:
- * code `ERR_INVALID_ARGUMENT`. Import into a writable store with `importLegacy()` or `migrate()`.
+ * code `ERR_READ_ONLY`. Import into a writable store with `importLegacy()` or `migrate()`.
  */
 export class ReadOnlyStoreError extends CredstackError {
   constructor(operation: string, options?: CredstackErrorOptions) {
     super(
-      "ERR_INVALID_ARGUMENT",
+      "ERR_READ_ONLY",
       `The legacy directory store is read-only (${operation}); import it into a credstack store instead.`,
       options,
     );

@@ -143,7 +143,7 @@ describe("legacyDirectoryStore over files written by Python cryptography", () =>
     await expect(
       store.put({ provider: "google", account: "x@y.z" }, { expectedVersion: 0 }),
     ).rejects.toMatchObject({
-      code: "ERR_INVALID_ARGUMENT",
+      code: "ERR_READ_ONLY",
       name: "ReadOnlyStoreError",
     });
     await expect(store.delete({ provider: "google", account: "alice@example.com" })).rejects.toMatchObject({

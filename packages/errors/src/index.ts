@@ -25,7 +25,8 @@ export type CredstackErrorCode =
   | "ERR_INVALID_CONFIG"
   | "ERR_INVALID_TOKEN"
   | "ERR_REFRESH_FAILED"
-  | "ERR_AUTHORIZATION_FAILED";
+  | "ERR_AUTHORIZATION_FAILED"
+  | "ERR_READ_ONLY";
 
 /** All codes of {@link CredstackErrorCode}, for exhaustive checks and documentation. */
 export const credstackErrorCodes: readonly CredstackErrorCode[] = [
@@ -44,6 +45,7 @@ export const credstackErrorCodes: readonly CredstackErrorCode[] = [
   "ERR_INVALID_TOKEN",
   "ERR_REFRESH_FAILED",
   "ERR_AUTHORIZATION_FAILED",
+  "ERR_READ_ONLY",
 ];
 
 const brand: unique symbol = Symbol.for("credstack.error");
