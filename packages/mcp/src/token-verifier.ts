@@ -1,0 +1,109 @@
+import type { Resolver } from "@credstack/core";
+import { InvalidTokenError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
+import type { OAuthTokenVerifier } from "@modelcontextprotocol/sdk/server/auth/provider.js";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import { McpConfigError } from "./errors.js";
+import { claimsOf } from "./lib/jwt-claims.js";
+
+/** Options of {@link resolverTokenVerifier}. */
+export interface ResolverTokenVerifierOptions {
+  /**
+   * The provider slug the verification call names. With a resolver over `bearerJwt` alone (recommended)
+   * it does not matter; with a full chain it must be a configured provider.
+   * @default "mcp"
+   */
+  readonly provider?: string;
+  /** The name of the bearer-JWT source in the resolver's chain. @default "bearerJwt" */
+  readonly sourceName?: string;
+  /** The claim naming the caller's account, copied to `authInfo.extra.account`. @default "email" (then `sub`) */
+  readonly accountClaim?: string;
+  /** The claim holding the token's scopes (space separated). @default "scope" */
+  readonly scopeClaim?: string;
+}
+
+function stringClaim(claims: Record<string, unknown>, name: string): string | undefined {
+  const value = claims[name];
+  return typeof value === "string" && value.trim().length > 0 ? value : undefined;
+}
+
+function resourceOf(audience: unknown): URL | undefined {
+  const first = Array.isArray(audience) ? audience[0] : audience;
+  if (typeof first !== "string") return undefined;
+  try {
+    const url = new URL(first);
+    return url.protocol === "https:" || url.protocol === "http:" ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An `OAuthTokenVerifier` for the SDK's `requireBearerAuth`, built on the resolver's bearer-JWT source:
+ * the token is verified exactly as tool calls will verify it (JWKS, `iss`, `aud`, `exp`, algorithm
+ * allow-list, clock tolerance). A missing or invalid token becomes the SDK's `InvalidTokenError`, so the
+ * middleware answers `401` with `WWW-Authenticate`. The `AuthInfo` carries `client_id` (or `azp`), the
+ * `scope` claim, `exp`, the audience as `resource` when it is a URL, and `extra.{subject, issuer, account}`.
+ *
+ * Pass a resolver whose chain is the bearer source alone, so verification reads no store and starts no
+ * authorization: `createResolver({ chain: [bearerJwt(bearer)] })` with the same `bearer` options as the
+ * resolver your tools use.
+ *
+ * @example
+ * ```ts
+ * const verifier = resolverTokenVerifier(createResolver({ chain: [bearerJwt(bearer)] }));
+ * app.post("/mcp", requireBearerAuth({ verifier, resourceMetadataUrl }), handleMcp);
+ * ```
+ */
+export function resolverTokenVerifier(
+  resolver: Resolver,
+  options: ResolverTokenVerifierOptions = {},
+): OAuthTokenVerifier {
+  if (typeof resolver?.resolve !== "function") {
+    throw new McpConfigError("resolverTokenVerifier: resolver must be a credstack Resolver.");
+  }
+  const provider = options.provider ?? "mcp";
+  const sourceName = options.sourceName ?? "bearerJwt";
+  const accountClaim = options.accountClaim ?? "email";
+  const scopeClaim = options.scopeClaim ?? "scope";
+
+  return {
+    async verifyAccessToken(token): Promise<AuthInfo> {
+      if (typeof token !== "string" || token.length === 0 || /\s/.test(token)) {
+        throw new InvalidTokenError("The bearer token is malformed.");
+      }
+      const result = await resolver.resolve({
+        request: { headers: { authorization: `Bearer ${token}` } },
+        provider,
+        scopes: [],
+      });
+      if (result.kind === "unauthorized" && result.error === "invalid_token") {
+        throw new InvalidTokenError(result.description);
+      }
+      const entry = result.trace.find((item) => item.source === sourceName);
+      const verified = entry !== undefined && (entry.identified === true || entry.outcome === "resolved");
+      if (!verified) {
+        throw new InvalidTokenError(
+          entry === undefined
+            ? `The resolver has no ${sourceName} source to verify bearer tokens.`
+            : "The bearer token did not identify a caller.",
+        );
+      }
+      const claims = claimsOf(token);
+      const scope = claims[scopeClaim];
+      const resource = resourceOf(claims.aud);
+      const subject = stringClaim(claims, "sub");
+      return {
+        token,
+        clientId: stringClaim(claims, "client_id") ?? stringClaim(claims, "azp") ?? "",
+        scopes: typeof scope === "string" ? scope.split(" ").filter((item) => item.length > 0) : [],
+        ...(typeof claims.exp === "number" ? { expiresAt: claims.exp } : {}),
+        ...(resource === undefined ? {} : { resource }),
+        extra: {
+          subject,
+          issuer: stringClaim(claims, "iss"),
+          account: stringClaim(claims, accountClaim) ?? subject,
+        },
+      };
+    },
+  };
+}
