@@ -101,6 +101,7 @@ export function createResolver(options: ResolverOptions): Resolver {
         kind: "unauthorized",
         error,
         description,
+        ...(identity === undefined ? {} : { identity }),
         trace,
       });
 
@@ -134,10 +135,13 @@ export function createResolver(options: ResolverOptions): Resolver {
           throw error;
         }
         if (outcome.type === "resolved") {
+          const identifiedHere = outcome.identity !== undefined && identity === undefined;
+          if (identifiedHere) identity = outcome.identity;
           trace.push({
             source: source.name,
             outcome: "resolved",
             ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+            ...(identifiedHere ? { identified: true } : {}),
           });
           skipRest(index + 1);
           const value = outcome.value;
@@ -149,6 +153,7 @@ export function createResolver(options: ResolverOptions): Resolver {
               scopes: value.scopes,
               account: value.account,
               source: source.name,
+              ...(identity === undefined ? {} : { identity }),
               trace,
             };
           }
@@ -162,6 +167,7 @@ export function createResolver(options: ResolverOptions): Resolver {
             missingScopes: value.missingScopes,
             reasons: [...reasons],
             flows: value.flows,
+            ...(identity === undefined ? {} : { identity }),
             trace,
           };
         }

@@ -61,6 +61,8 @@ export type SourceOutcome =
       readonly value: ResolvedToken | ResolvedAuthorization;
       /** A secret-free note for the trace. */
       readonly reason?: string;
+      /** The caller this source verified while resolving, if any (a bearer JWT that is the token). */
+      readonly identity?: Identity;
     }
   | {
       readonly type: "not_applicable";
@@ -85,9 +87,21 @@ export interface Source {
   close?(): Promise<void>;
 }
 
-/** A source's "here it is" (a token, or the fallback's authorization request). */
-export function resolved(value: ResolvedToken | ResolvedAuthorization, reason?: string): SourceOutcome {
-  return reason === undefined ? { type: "resolved", value } : { type: "resolved", value, reason };
+/**
+ * A source's "here it is" (a token, or the fallback's authorization request); `identity` when the source
+ * verified the caller on the way (a bearer JWT that is itself the provider token).
+ */
+export function resolved(
+  value: ResolvedToken | ResolvedAuthorization,
+  reason?: string,
+  identity?: Identity,
+): SourceOutcome {
+  return {
+    type: "resolved",
+    value,
+    ...(reason === undefined ? {} : { reason }),
+    ...(identity === undefined ? {} : { identity }),
+  };
 }
 
 /** Extras of {@link notApplicable}. */

@@ -24,6 +24,8 @@ export interface Identity {
   readonly account: string;
   /** The source that verified it. */
   readonly via: string;
+  /** The verified claims, when the identity comes from a token (`bearerJwt`: the JWT payload). */
+  readonly claims?: Readonly<Record<string, unknown>>;
 }
 
 /** What {@link Resolver.resolve} is asked. */
@@ -70,6 +72,8 @@ export interface TokenResult {
   readonly account: string;
   /** The source that resolved it. */
   readonly source: string;
+  /** The caller, when a source verified it. */
+  readonly identity?: Identity;
   /** What each source did. */
   readonly trace: readonly TraceEntry[];
 }
@@ -99,6 +103,8 @@ export interface AuthorizationRequiredResult {
   readonly reasons: readonly string[];
   /** Every flow to complete, the first one being `url`; more than one for separate-flow scopes. */
   readonly flows: readonly AuthorizationFlow[];
+  /** The caller, when a source verified it. */
+  readonly identity?: Identity;
   /** What each source did. */
   readonly trace: readonly TraceEntry[];
 }
@@ -114,6 +120,8 @@ export interface UnauthorizedResult {
   readonly error: "invalid_token" | "account_not_allowed" | "identity_required" | "no_credential";
   /** Human-readable, secret-free. */
   readonly description: string;
+  /** The caller, when a source verified it. */
+  readonly identity?: Identity;
   /** What each source did. */
   readonly trace: readonly TraceEntry[];
 }

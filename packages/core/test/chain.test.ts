@@ -58,6 +58,11 @@ describe("bearer JWT (verified through the server's JWKS over HTTP)", () => {
       outcome: "not_applicable",
       identified: true,
     });
+    expect(first.identity).toMatchObject({
+      account: alice,
+      via: "bearerJwt",
+      claims: { sub: "user-1", email: alice },
+    });
     expect(new URL(first.url).searchParams.get("login_hint")).toBe(alice);
     await parts.authorizer.handleCallback(await server.authorize(first.url, alice));
     const second = await parts.resolver.resolve({
@@ -66,6 +71,7 @@ describe("bearer JWT (verified through the server's JWKS over HTTP)", () => {
       scopes: ["api:read"],
     });
     expect(second).toMatchObject({ kind: "token", account: alice, source: "storedCredentials" });
+    expect(second.identity?.id).toMatch(/#user-1$/);
   });
 
   it("a present but invalid token stops the chain with unauthorized(invalid_token)", async () => {
@@ -160,6 +166,8 @@ describe("bearer JWT (verified through the server's JWKS over HTTP)", () => {
       scopes: ["api:read"],
     });
     expect(result).toMatchObject({ kind: "token", accessToken: token, source: "bearerJwt", account: alice });
+    expect(result.identity).toMatchObject({ account: alice, claims: { scope: "api:read api:write" } });
+    expect(result.trace[0]).toMatchObject({ source: "bearerJwt", outcome: "resolved", identified: true });
     const narrower = await parts.resolver.resolve({
       request: withBearer(await jwt({ sub: "u", email: alice, scope: "api:write" })),
       provider: "test",

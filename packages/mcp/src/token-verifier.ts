@@ -3,7 +3,6 @@ import { InvalidTokenError } from "@modelcontextprotocol/sdk/server/auth/errors.
 import type { OAuthTokenVerifier } from "@modelcontextprotocol/sdk/server/auth/provider.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { McpConfigError } from "./errors.js";
-import { claimsOf } from "./lib/jwt-claims.js";
 
 /** Options of {@link resolverTokenVerifier}. */
 export interface ResolverTokenVerifierOptions {
@@ -15,8 +14,6 @@ export interface ResolverTokenVerifierOptions {
   readonly provider?: string;
   /** The name of the bearer-JWT source in the resolver's chain. @default "bearerJwt" */
   readonly sourceName?: string;
-  /** The claim naming the caller's account, copied to `authInfo.extra.account`. @default "email" (then `sub`) */
-  readonly accountClaim?: string;
   /** The claim holding the token's scopes (space separated). @default "scope" */
   readonly scopeClaim?: string;
 }
@@ -63,7 +60,6 @@ export function resolverTokenVerifier(
   }
   const provider = options.provider ?? "mcp";
   const sourceName = options.sourceName ?? "bearerJwt";
-  const accountClaim = options.accountClaim ?? "email";
   const scopeClaim = options.scopeClaim ?? "scope";
 
   return {
@@ -79,16 +75,17 @@ export function resolverTokenVerifier(
       if (result.kind === "unauthorized" && result.error === "invalid_token") {
         throw new InvalidTokenError(result.description);
       }
-      const entry = result.trace.find((item) => item.source === sourceName);
-      const verified = entry !== undefined && (entry.identified === true || entry.outcome === "resolved");
-      if (!verified) {
+      // The resolver reports the caller its bearer source verified, with the verified JWT claims.
+      const identity = result.identity;
+      if (identity?.via !== sourceName || identity.claims === undefined) {
+        const present = result.trace.some((item) => item.source === sourceName);
         throw new InvalidTokenError(
-          entry === undefined
-            ? `The resolver has no ${sourceName} source to verify bearer tokens.`
-            : "The bearer token did not identify a caller.",
+          present
+            ? "The bearer token did not identify a caller."
+            : `The resolver has no ${sourceName} source to verify bearer tokens.`,
         );
       }
-      const claims = claimsOf(token);
+      const claims = identity.claims;
       const scope = claims[scopeClaim];
       const resource = resourceOf(claims.aud);
       const subject = stringClaim(claims, "sub");
@@ -101,7 +98,7 @@ export function resolverTokenVerifier(
         extra: {
           subject,
           issuer: stringClaim(claims, "iss"),
-          account: stringClaim(claims, accountClaim) ?? subject,
+          account: identity.account,
         },
       };
     },

@@ -109,7 +109,7 @@ export function bearerJwt(options: BearerJwtOptions): Source {
       const claimed = payload[accountClaim];
       const account =
         typeof claimed === "string" && claimed.trim().length > 0 ? claimed : (payload.sub as string);
-      const identity = { id: `${payload.iss}#${payload.sub}`, account, via: "bearerJwt" };
+      const identity = { id: `${payload.iss}#${payload.sub}`, account, via: "bearerJwt", claims: payload };
       if (options.provider !== undefined && options.provider === context.provider) {
         const wanted = context.input.account;
         const sameAccount = wanted === undefined || accountKey(wanted) === accountKey(account);
@@ -119,6 +119,7 @@ export function bearerJwt(options: BearerJwtOptions): Source {
           return resolved(
             { kind: "token", accessToken: token, expiresAt: (payload.exp as number) * 1000, scopes, account },
             "the bearer JWT is a token of this provider",
+            identity,
           );
         }
       }
