@@ -214,10 +214,14 @@ write("truncjson_at_example_com_credentials.json", json.dumps(creds("truncjson")
 write("wrongkey_at_example_com_credentials.enc", fernet_blob(creds("wrongkey"), Fernet.generate_key()))
 write("wrongwrap_at_example_com_credentials.enc", json.dumps(server_envelope(creds("wrongwrap"), Fernet.generate_key())))
 write("nohmac_at_example_com_credentials.enc", json.dumps(server_envelope(creds("nohmac"), SERVER_KEY, with_hmac=False)))
+# One bit of the Fernet token's ciphertext flipped, both base64 layers kept valid: only the HMAC can notice.
 bitflip = fernet_blob(creds("bitflip"), SERVER_KEY)
-token = bytearray(base64.urlsafe_b64decode(bitflip))
-token[-40] ^= 0x20
-write("bitflip_at_example_com_credentials.enc", base64.urlsafe_b64encode(bytes(token)).decode())
+raw = bytearray(base64.urlsafe_b64decode(base64.urlsafe_b64decode(bitflip)))
+raw[-40] ^= 0x01
+write(
+    "bitflip_at_example_com_credentials.enc",
+    base64.urlsafe_b64encode(base64.urlsafe_b64encode(bytes(raw))).decode(),
+)
 
 # --- ambiguous: the email inside contradicts the file name ------------------------------------------------------
 write("mallory_at_example_com_credentials.json", json.dumps(dict(creds("mallory"), user_email="someone@else.com")))

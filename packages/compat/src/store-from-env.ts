@@ -1,6 +1,5 @@
 import { mkdir } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   type AesKey,
   aesGcmCipher,
@@ -10,6 +9,8 @@ import {
   loadKeyFile,
   loadOrCreateKeyFile,
   memoryStore,
+  parseStoreUri,
+  type StoreUri,
   withBackup,
 } from "@credstack/storage";
 import { fileStore } from "@credstack/storage-file";
@@ -146,60 +147,50 @@ async function fromUrl(
   options: StoreFromEnvOptions,
   warnings: string[],
 ): Promise<Pick<StoreFromEnv, "store" | "kind" | "storeDir">> {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
-  if (scheme === "memory") {
+  let uri: StoreUri;
+  try {
+    uri = parseStoreUri(text, { cwd });
+  } catch (cause) {
+    throw new LegacyConfigError("CREDSTACK_STORE", `is not a store URI: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  if (uri.kind === "memory") {
     warnings.push("CREDSTACK_STORE=memory: credentials are lost when the process exits.");
     return { store: memoryStore(), kind: "memory" };
   }
-  if (scheme === "file") {
-    const rest = text.slice("file:".length);
-    const dir = rest.startsWith("//") ? fileURLToPath(text) : resolve(cwd, rest);
-    if (rest.length === 0)
-      throw new LegacyConfigError("CREDSTACK_STORE", "file: needs a directory (file:./dir).");
-    const cipher = await cipherFor(env, cwd, dir, warnings);
-    return { store: fileStore({ dir, cipher }), kind: "file", storeDir: dir };
+  if (uri.kind === "file") {
+    const cipher = await cipherFor(env, cwd, uri.dir, warnings);
+    return { store: fileStore({ dir: uri.dir, cipher }), kind: "file", storeDir: uri.dir };
   }
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
+  if (uri.kind === "legacy") {
     throw new LegacyConfigError(
       "CREDSTACK_STORE",
-      "is not a valid URL (file:, memory:, postgres://, redis://).",
+      "legacy: directories are read-only; import them with importLegacy() or `credstack import-legacy`.",
     );
   }
-  if (scheme === "postgres" || scheme === "postgresql") {
-    const table = url.searchParams.get("table") ?? undefined;
-    const schema = url.searchParams.get("schema") ?? undefined;
-    url.searchParams.delete("table");
-    url.searchParams.delete("schema");
+  if (uri.kind === "postgres") {
+    const { table, schema } = uri;
     const cipher = await cipherFor(env, cwd, undefined, warnings);
     const adapter = await load(options, "@credstack/storage-postgres", "@credstack/storage-postgres and pg");
     const open = adapter.postgresStore as (o: object) => CredentialStore;
     const store = open({
-      connectionString: url.toString(),
+      connectionString: uri.connectionString,
       cipher,
       ...(table === undefined ? {} : { table }),
       ...(schema === undefined ? {} : { schema }),
     });
     return { store, kind: "postgres" };
   }
-  if (scheme === "redis" || scheme === "rediss") {
-    const prefix = url.searchParams.get("prefix") ?? undefined;
-    url.searchParams.delete("prefix");
-    const cipher = await cipherFor(env, cwd, undefined, warnings);
-    const ioredis = await load(options, "ioredis", "ioredis");
-    const adapter = await load(options, "@credstack/storage-redis", "@credstack/storage-redis and ioredis");
-    const Redis = (ioredis.Redis ?? ioredis.default) as new (url: string, o: object) => unknown;
-    const client = new Redis(url.toString(), { lazyConnect: false, maxRetriesPerRequest: 1 });
-    const open = adapter.redisStore as (o: object) => CredentialStore;
-    const store = open({ client, cipher, closeClient: true, ...(prefix === undefined ? {} : { prefix }) });
-    return { store, kind: "redis" };
-  }
-  throw new LegacyConfigError(
-    "CREDSTACK_STORE",
-    "unsupported scheme (use file:, memory:, postgres:// or redis://).",
-  );
+  const { prefix } = uri;
+  const cipher = await cipherFor(env, cwd, undefined, warnings);
+  const ioredis = await load(options, "ioredis", "ioredis");
+  const adapter = await load(options, "@credstack/storage-redis", "@credstack/storage-redis and ioredis");
+  const Redis = (ioredis.Redis ?? ioredis.default) as new (url: string, o: object) => unknown;
+  const client = new Redis(uri.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  const open = adapter.redisStore as (o: object) => CredentialStore;
+  const store = open({ client, cipher, closeClient: true, ...(prefix === undefined ? {} : { prefix }) });
+  return { store, kind: "redis" };
 }
 
 /**

@@ -90,4 +90,12 @@ export type {
   PutOptions,
   StoreCapabilities,
 } from "./store.js";
+export {
+  describeStoreUri,
+  type ParseStoreUriOptions,
+  parseStoreUri,
+  redactStoreUri,
+  type StoreUri,
+  StoreUriError,
+} from "./store-uri.js";
 export { withBackup } from "./with-backup.js";
