@@ -1,0 +1,188 @@
+// Benchmark of `credstack migrate`: 10 000 and 100 000 credentials file -> Postgres -> Redis -> file,
+// each hop a child `credstack migrate` process whose records/s and peak RSS (maxRSS) are reported. The
+// baseline, measured in the same run, is the floor of any migration: reading every source record
+// (list + get, same concurrency) in this process. Run with `pnpm bench` after `pnpm build`.
+// Uses CREDSTACK_TEST_PG_URL / CREDSTACK_TEST_REDIS_URL when set, else starts throwaway servers.
+// CREDSTACK_BENCH_SIZES=10000,100000 (default) bounds the sizes; each hop has a 10-minute time limit.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { aesGcmCipher, loadOrCreateKeyFile } from "@credstack/storage";
+import { fileStore } from "@credstack/storage-file";
+import { postgresStore } from "@credstack/storage-postgres";
+import { redisStore } from "@credstack/storage-redis";
+import { Redis } from "ioredis";
+import "../dist/index.js"; // the package must be built
+
+const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const rssHook = fileURLToPath(new URL("./rss.mjs", import.meta.url));
+const sizes = (process.env.CREDSTACK_BENCH_SIZES ?? "10000,100000").split(",").map(Number);
+const batch = process.env.CREDSTACK_BENCH_BATCH ?? "500";
+const concurrency = process.env.CREDSTACK_BENCH_CONCURRENCY ?? "16";
+
+const services = [];
+let pgUrl = process.env.CREDSTACK_TEST_PG_URL;
+let redisUrl = process.env.CREDSTACK_TEST_REDIS_URL;
+if (!pgUrl || !redisUrl) {
+  const { startPostgres, startRedis } = await import("@credstack/test-services");
+  if (!pgUrl) {
+    const pg = await startPostgres();
+    services.push(pg);
+    pgUrl = pg.url;
+  }
+  if (!redisUrl) {
+    const redis = await startRedis();
+    services.push(redis);
+    redisUrl = redis.url;
+  }
+}
+
+const work = await mkdtemp(join(tmpdir(), "credstack-cli-bench-"));
+
+/** Runs one `credstack migrate` child; returns its summary and peak RSS in MiB. */
+async function hop(args) {
+  const rssFile = join(work, `rss-${randomBytes(4).toString("hex")}`);
+  const child = spawn(
+    process.execPath,
+    ["--import", rssHook, bin, "migrate", ...args, "--batch", batch, "--concurrency", concurrency, "--json"],
+    {
+      cwd: work,
+      env: { ...process.env, CREDSTACK_BENCH_RSS_FILE: rssFile },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk.toString().slice(-2000)));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+  const status = await new Promise((resolve) => child.on("close", resolve));
+  clearTimeout(timer);
+  if (status !== 0) throw new Error(`credstack migrate ${args.join(" ")} exited ${status}: ${stderr}`);
+  const summary = JSON.parse(stdout);
+  const maxRssMiB = Number(await readFile(rssFile, "utf8")) / 1024;
+  return { summary, maxRssMiB };
+}
+
+/** Reads every record of a store (list + get, `concurrency` at a time): the baseline. */
+async function readAll(store) {
+  const started = performance.now();
+  let count = 0;
+  let keys = [];
+  const flush = async () => {
+    await Promise.all(keys.map((key) => store.get(key)));
+    count += keys.length;
+    keys = [];
+  };
+  for await (const key of store.list()) {
+    keys.push(key);
+    if (keys.length >= Number(concurrency)) await flush();
+  }
+  await flush();
+  return count / ((performance.now() - started) / 1000);
+}
+
+const rows = [];
+try {
+  for (const size of sizes) {
+    const dir = join(work, `src-${size}`);
+    await mkdir(dir, { mode: 0o700 });
+    const keyFile = join(work, `server-${size}.key`);
+    const { key } = await loadOrCreateKeyFile(keyFile);
+    const { key: fileKey } = await loadOrCreateKeyFile(join(dir, "credstack.key"));
+    const cipher = aesGcmCipher({ keyRing: { active: key } });
+    const source = fileStore({ dir, cipher: aesGcmCipher({ keyRing: { active: fileKey } }), fsync: false });
+    const now = Date.now();
+    for (let start = 0; start < size; start += 200) {
+      await Promise.all(
+        Array.from({ length: Math.min(200, size - start) }, (_, i) =>
+          source.put(
+            {
+              provider: "google",
+              account: `user${start + i}@example.com`,
+              accessToken: `ya29.${randomBytes(60).toString("base64url")}`,
+              refreshToken: `1//${randomBytes(40).toString("base64url")}`,
+              expiresAt: now + 3_600_000,
+              scopes: ["openid", "email", "https://www.googleapis.com/auth/gmail.modify"],
+              clientId: "bench.apps.googleusercontent.com",
+            },
+            { expectedVersion: 0 },
+          ),
+        ),
+      );
+    }
+    const tag = randomBytes(3).toString("hex");
+    const pg = `${pgUrl}?schema=bench_${tag}`;
+    const redisUrlTagged = new URL(redisUrl);
+    redisUrlTagged.searchParams.set("prefix", `bench-${tag}`);
+    const redis = redisUrlTagged.toString();
+    const k = ["--key-file", keyFile];
+
+    const fileBaseline = await readAll(source);
+    const toPg = await hop(["--from", `file:${dir}`, "--to", pg, "--to-key-file", keyFile]);
+    const pgStore = postgresStore({ connectionString: pgUrl, schema: `bench_${tag}`, cipher });
+    const pgBaseline = await readAll(pgStore);
+    const toRedis = await hop(["--from", pg, "--to", redis, ...k]);
+    const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    const rStore = redisStore({ client, cipher, prefix: `bench-${tag}` });
+    const redisBaseline = await readAll(rStore);
+    const toFile = await hop([
+      "--from",
+      redis,
+      "--from-key-file",
+      keyFile,
+      "--to",
+      `file:${join(work, `dst-${size}`)}`,
+    ]);
+    for (const [name, result, baseline] of [
+      ["file -> postgres", toPg, fileBaseline],
+      ["postgres -> redis", toRedis, pgBaseline],
+      ["redis -> file (fsync)", toFile, redisBaseline],
+    ]) {
+      if (result.summary.copied !== size)
+        throw new Error(`${name}: copied ${result.summary.copied} of ${size}`);
+      rows.push({ size, name, perSecond: result.summary.perSecond, rss: result.maxRssMiB, baseline });
+    }
+    await pgStore.close();
+    await rStore.close();
+    await client.quit();
+    const { default: pgLib } = await import("pg");
+    const admin = new pgLib.Client({ connectionString: pgUrl });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS "bench_${tag}" CASCADE`);
+    await admin.end();
+    const cleanup = new Redis(redisUrl);
+    for (let cursor = "0"; ; ) {
+      const [next, found] = await cleanup.scan(cursor, "MATCH", `{bench-${tag}}*`, "COUNT", 1000);
+      if (found.length > 0) await cleanup.del(...found);
+      cursor = next;
+      if (cursor === "0") break;
+    }
+    await cleanup.quit();
+    await source.close();
+    await rm(dir, { recursive: true, force: true });
+    await rm(join(work, `dst-${size}`), { recursive: true, force: true });
+  }
+} finally {
+  await rm(work, { recursive: true, force: true });
+  for (const service of services.reverse()) await service.stop().catch(() => {});
+}
+
+console.log(
+  `\n@credstack/cli \`credstack migrate\` benchmark (child process per hop, --batch ${batch} --concurrency ${concurrency})\n`,
+);
+console.log("| records | operation | records/s | peak RSS (MiB) | baseline | baseline records/s | ratio |");
+console.log("|---:|---|---:|---:|---|---:|---:|");
+for (const row of rows) {
+  console.log(
+    `| ${row.size} | migrate ${row.name} | ${row.perSecond} | ${row.rss.toFixed(0)} | read every source record in-process | ${Math.round(row.baseline)} | ${(row.perSecond / row.baseline).toFixed(2)} |`,
+  );
+}
+const intoPg = rows.filter((row) => row.name === "file -> postgres");
+const worstRss = Math.max(...rows.map((row) => row.rss));
+console.log(
+  `\ntargets: >= 5000 records/s into Postgres (${intoPg.map((r) => `${r.size}: ${r.perSecond}`).join(", ")}); peak RSS < 200 MiB (worst ${worstRss.toFixed(0)} MiB)`,
+);

@@ -1,0 +1,106 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { CredentialKey, MigrationCheckpoint } from "@credstack/storage";
+import { UsageError } from "../io.js";
+
+/** What a checkpoint file holds (JSON). Keys are credential keys, never secrets. */
+export interface CheckpointState {
+  /** Always `credstack-migrate/1`. */
+  readonly format: "credstack-migrate/1";
+  /** The source, password-free. */
+  readonly from: string;
+  /** The target, password-free. */
+  readonly to: string;
+  /** The last key of the last finished batch. */
+  readonly after: CredentialKey;
+  /** Counts so far (of this and earlier runs). */
+  readonly copied: number;
+  readonly skipped: number;
+  readonly failed: number;
+  /** When it was written, epoch ms. */
+  readonly savedAt: number;
+}
+
+/** Reads a checkpoint file; `undefined` if there is none. @throws UsageError for a malformed file. */
+export async function readCheckpoint(path: string): Promise<CheckpointState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    throw error;
+  }
+  let state: CheckpointState;
+  try {
+    state = JSON.parse(text) as CheckpointState;
+  } catch {
+    throw new UsageError(`Checkpoint file ${path} is not JSON; remove it to start over.`);
+  }
+  if (
+    state?.format !== "credstack-migrate/1" ||
+    typeof state.after?.provider !== "string" ||
+    typeof state.after?.account !== "string"
+  ) {
+    throw new UsageError(
+      `Checkpoint file ${path} is not a credstack migrate checkpoint; remove it to start over.`,
+    );
+  }
+  return state;
+}
+
+/**
+ * Writes a checkpoint atomically: a temporary file beside it (0600, flushed), then `rename` over the
+ * old one, so a process killed at any instant leaves either the old or the new checkpoint, never half.
+ */
+export async function writeCheckpoint(path: string, state: CheckpointState): Promise<void> {
+  const temporary = join(dirname(path), `.${randomBytes(6).toString("hex")}.checkpoint.tmp`);
+  const handle = await open(temporary, "wx", 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(state)}\n`, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => {});
+    throw error;
+  }
+}
+
+/** Removes a checkpoint file (after a migration finished); missing is fine. */
+export async function removeCheckpoint(path: string): Promise<void> {
+  await unlink(path).catch((error: { code?: string }) => {
+    if (error.code !== "ENOENT") throw error;
+  });
+}
+
+/** Options of {@link fileCheckpoint}. */
+export interface FileCheckpointOptions {
+  readonly path: string;
+  readonly from: string;
+  readonly to: string;
+  /** Where to resume, from an earlier checkpoint (`--resume`), or `undefined` to start at the beginning. */
+  readonly resumeFrom: CheckpointState | undefined;
+  /** The counts to store with each save (the migration's running totals plus earlier runs'). */
+  readonly counts: () => { copied: number; skipped: number; failed: number };
+}
+
+/** A {@link MigrationCheckpoint} kept in a file, written atomically after every batch. */
+export async function fileCheckpoint(options: FileCheckpointOptions): Promise<MigrationCheckpoint> {
+  await mkdir(dirname(options.path), { recursive: true });
+  return {
+    load: async () => options.resumeFrom?.after,
+    save: (after) =>
+      writeCheckpoint(options.path, {
+        format: "credstack-migrate/1",
+        from: options.from,
+        to: options.to,
+        after: { provider: after.provider, account: after.account },
+        ...options.counts(),
+        savedAt: Date.now(),
+      }),
+  };
+}
