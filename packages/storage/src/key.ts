@@ -59,16 +59,32 @@ export function bindingOf(key: CredentialKey): Uint8Array {
   return Buffer.from(JSON.stringify(["credstack-record/1", normal.provider, normal.account]), "utf8");
 }
 
-const utf8 = (value: string): Buffer => Buffer.from(value, "utf8");
+/**
+ * Maps a UTF-16 code unit so that comparing mapped units orders strings by code point, which is UTF-8
+ * byte order: BMP units from U+E000 move below the surrogates, surrogates (astral characters) go on top.
+ */
+const codePointRank = (unit: number): number =>
+  unit >= 0xe000 ? unit - 0x800 : unit >= 0xd800 ? unit + 0x2000 : unit;
+
+/** Compares two well-formed strings in UTF-8 byte order without encoding them (no allocation). */
+function compareUtf8(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
 
 /**
  * The one listing order of every store: by provider, then by account key, each compared as UTF-8 bytes
  * (the order of PostgreSQL's `COLLATE "C"` and of Redis sorted-set members). Both keys must be normal.
  */
 export function compareKeys(a: CredentialKey, b: CredentialKey): number {
-  if (a.provider !== b.provider) return Buffer.compare(utf8(a.provider), utf8(b.provider));
+  if (a.provider !== b.provider) return compareUtf8(a.provider, b.provider);
   if (a.account === b.account) return 0;
-  return Buffer.compare(utf8(a.account), utf8(b.account));
+  return compareUtf8(a.account, b.account);
 }
 
 /** True when `a` and `b` address the same credential. */
