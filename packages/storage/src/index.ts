@@ -11,6 +11,14 @@ export {
   type KeyRing,
 } from "./aes-gcm/aes-gcm-cipher.js";
 export { gcmOpen, gcmSeal, gcmTagLength } from "./aes-gcm/gcm.js";
+export {
+  addKeyFile,
+  type KeyFileGeneration,
+  keyFileName,
+  listKeyFiles,
+  loadKeyDirectory,
+  loadOrCreateKeyDirectory,
+} from "./aes-gcm/key-directory.js";
 export { loadKeyFile, loadOrCreateKeyFile } from "./aes-gcm/key-file.js";
 export {
   type AesKey,

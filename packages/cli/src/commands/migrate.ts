@@ -1,12 +1,17 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { describeStoreUri, type MigrationCheckpoint, memoryStore, migrate } from "@credstack/storage";
+import {
+  describeStoreUri,
+  listKeyFiles,
+  type MigrationCheckpoint,
+  memoryStore,
+  migrate,
+} from "@credstack/storage";
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
 import { fileCheckpoint, readCheckpoint, removeCheckpoint } from "../lib/checkpoint-file.js";
 import { cipherFlagsOf, cipherOptionSpec, noCipherFlags } from "../lib/cipher-options.js";
 import { positiveInt, showAccount, table } from "../lib/format.js";
-import { keyGenerations } from "../lib/key-files.js";
 import { type OpenedStore, openStore } from "../lib/open-store.js";
 import { progressReporter } from "../lib/progress.js";
 import { parseStoreUri } from "../lib/store-uri.js";
@@ -108,7 +113,7 @@ export async function runMigrate(argv: readonly string[], io: CommandIO): Promis
       dryRun &&
       toUri.kind === "file" &&
       noCipherFlags(toFlags) &&
-      (await keyGenerations(toUri.dir)).length === 0
+      (await listKeyFiles(toUri.dir)).length === 0
     ) {
       // A dry run into a file: store that does not exist yet: it is empty, and nothing may be created.
       to = {

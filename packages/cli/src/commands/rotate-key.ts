@@ -1,8 +1,7 @@
 import { parseArgs } from "node:util";
-import { loadKeyFile, loadKeyFromEnv, loadOrCreateKeyFile } from "@credstack/storage";
+import { addKeyFile, loadKeyFile, loadKeyFromEnv, loadOrCreateKeyFile } from "@credstack/storage";
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
 import { aesCipherOf, cipherFlagsOf, noCipherFlags } from "../lib/cipher-options.js";
-import { createNextGeneration } from "../lib/key-files.js";
 import { openStore } from "../lib/open-store.js";
 import { resealAndReport } from "../lib/reseal-run.js";
 import { storeOptionSpec, storeUriOf } from "../lib/store-command.js";
@@ -63,7 +62,7 @@ export async function runRotateKey(argv: readonly string[], io: CommandIO): Prom
         "--new-key-file is for stores opened with --key-file; a file: store keeps its keys in its directory.",
       );
     }
-    const created = await createNextGeneration(uri.dir);
+    const created = await addKeyFile(uri.dir);
     io.err(`created key file ${created.path} (key id ${created.key.id}); older key files are kept`);
   } else {
     const target = values["new-key-file"];

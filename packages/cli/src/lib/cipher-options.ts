@@ -3,12 +3,13 @@ import {
   aesGcmCipher,
   type Cipher,
   cipherRing,
+  loadKeyDirectory,
   loadKeyFile,
   loadKeyFromEnv,
+  loadOrCreateKeyDirectory,
   type StoreUri,
 } from "@credstack/storage";
 import { UsageError } from "../io.js";
-import { loadGenerations, loadOrCreateGenerations } from "./key-files.js";
 
 /** The cipher options every store-opening command takes (docs/cli.md, "Keys and ciphers"). */
 export const cipherOptionSpec = {
@@ -91,7 +92,9 @@ export async function cipherFor(
   if (uri.kind === "legacy" || uri.kind === "memory") return undefined;
   if (noCipherFlags(flags)) {
     if (uri.kind === "file") {
-      const keys = options.create ? await loadOrCreateGenerations(uri.dir) : await loadGenerations(uri.dir);
+      const keys = options.create
+        ? (await loadOrCreateKeyDirectory(uri.dir)).keys
+        : await loadKeyDirectory(uri.dir);
       if (keys.length === 0) {
         throw new UsageError(
           `No key file in ${uri.dir} (credstack.key): the store has not been created yet; pass --key-file if its key lives elsewhere.`,

@@ -1,9 +1,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { type AesKey, loadKeyFile, loadKeyFromEnv } from "@credstack/storage";
+import { type AesKey, listKeyFiles, loadKeyFile, loadKeyFromEnv } from "@credstack/storage";
 import type { CipherFlags } from "./cipher-options.js";
 import { showAccount } from "./format.js";
-import { keyGenerations } from "./key-files.js";
 import type { OpenedStore } from "./open-store.js";
 
 /** One thing `credstack doctor` found. */
@@ -100,7 +99,7 @@ export async function checkKeys(dir: string | undefined, flags: CipherFlags): Pr
     flags.keyEnv === undefined &&
     flags.kmsKeyId === undefined
   ) {
-    const generations = await keyGenerations(dir);
+    const generations = await listKeyFiles(dir);
     if (generations.length === 0) {
       findings.push({
         severity: "problem",
