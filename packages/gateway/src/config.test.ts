@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { parseGatewayConfig, resolveGatewayConfig } from "./config.js";
+import { hashApiKey } from "./lib/api-keys.js";
+
+const hash = hashApiKey("k");
+
+describe("config file", () => {
+  it("expands the Google, Microsoft and GitHub presets with env references", () => {
+    const config = parseGatewayConfig(
+      JSON.stringify({
+        publicUrl: "https://auth.example.com/",
+        providers: {
+          google: {
+            preset: "google",
+            clientId: { env: "G_ID" },
+            clientSecret: { env: "G_SECRET" },
+            defaultScopes: ["gmail.readonly"],
+          },
+          microsoft: {
+            preset: "microsoft",
+            tenant: "contoso.onmicrosoft.com",
+            clientId: "ms-id",
+            clientSecret: { env: "M" },
+          },
+          github: { preset: "github", clientId: "gh-id", clientSecret: { env: "GH" } },
+        },
+        apiKeys: [{ id: "mcp", hash, rateLimit: 100 }],
+      }),
+    );
+    const resolved = resolveGatewayConfig(config, {
+      G_ID: "gid",
+      G_SECRET: "gsecret",
+      M: "msecret",
+      GH: "ghsecret",
+    });
+    expect(resolved.providers.google).toMatchObject({
+      issuer: "https://accounts.google.com",
+      token_endpoint: "https://oauth2.googleapis.com/token",
+      revocation_endpoint: "https://oauth2.googleapis.com/revoke",
+      clientId: "gid",
+      clientSecret: "gsecret",
+      scopes: "google",
+      redirectUri: "https://auth.example.com/auth/callback/google",
+      defaultScopes: ["gmail.readonly"],
+    });
+    expect(resolved.providers.microsoft?.token_endpoint).toBe(
+      "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+    );
+    expect(resolved.providers.microsoft?.scopes).toBe("microsoft");
+    expect(resolved.providers.github).toMatchObject({ scopes: "github", clientSecret: "ghsecret" });
+    expect(resolved.providers.github?.revocation_endpoint).toBeUndefined();
+    expect(resolved.apiKeys).toEqual([{ id: "mcp", hash, rateLimit: 100 }]);
+    expect(resolved.store).toBe("file:.credstack");
+  });
+
+  it("names a missing environment variable, never a value", () => {
+    const config = parseGatewayConfig(
+      JSON.stringify({ providers: { google: { preset: "google", clientId: { env: "NOPE" } } } }),
+    );
+    expect(() => resolveGatewayConfig(config, {})).toThrow(
+      /providers\.google\.clientId names the environment variable NOPE/,
+    );
+  });
+
+  it("rejects unknown fields and endpoints missing without a preset", () => {
+    expect(() => parseGatewayConfig(JSON.stringify({ providers: {}, extra: 1 }))).toThrow(
+      /ERR_INVALID_CONFIG|invalid/,
+    );
+    expect(() => parseGatewayConfig("{")).toThrow(/not valid JSON/);
+    const config = parseGatewayConfig(JSON.stringify({ providers: { x: { clientId: "id" } } }));
+    expect(() => resolveGatewayConfig(config, {})).toThrow(/providers\.x\.issuer is required/);
+  });
+
+  it("environment: CREDSTACK_STORE, port, API keys and providers from *_CLIENT_ID", () => {
+    const resolved = resolveGatewayConfig(parseGatewayConfig("{}"), {
+      CREDSTACK_STORE: "postgres://db/credstack",
+      CREDSTACK_GATEWAY_PORT: "9000",
+      CREDSTACK_GATEWAY_API_KEYS: `a:${hash}, b:${hash}`,
+      GITHUB_CLIENT_ID: "gh",
+      GITHUB_CLIENT_SECRET: "ghs",
+    });
+    expect(resolved.store).toBe("postgres://db/credstack");
+    expect(resolved.port).toBe(9000);
+    expect(resolved.apiKeys.map((key) => key.id)).toEqual(["a", "b"]);
+    expect(Object.keys(resolved.providers)).toEqual(["github"]);
+    expect(resolved.providers.github?.redirectUri).toBe("http://127.0.0.1:9000/auth/callback/github");
+  });
+});

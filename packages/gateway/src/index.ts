@@ -1,0 +1,26 @@
+/**
+ * `@credstack/gateway`: one HTTP service (Fastify) that authorizes users with OAuth providers, stores and
+ * refreshes their credentials through the credstack resolver, and hands valid access tokens to services
+ * holding an API key. The client library is on the `@credstack/gateway/client` subpath.
+ *
+ * @packageDocumentation
+ */
+export {
+  type GatewayConfig,
+  gatewayConfigSchema,
+  loadGatewayConfig,
+  parseGatewayConfig,
+  type ResolvedGatewayConfig,
+  resolveGatewayConfig,
+} from "./config.js";
+export { AuthorizationRequiredError, GatewayConfigError, GatewayRequestError } from "./errors.js";
+export {
+  createGateway,
+  type Gateway,
+  type GatewayOptions,
+  type GatewayProvider,
+  type GatewayRateLimit,
+} from "./gateway.js";
+export { type ApiKeyEntry, generateApiKey, hashApiKey } from "./lib/api-keys.js";
+export { type RunGatewayOptions, type RunningGateway, runGateway } from "./run.js";
+export { type OpenedStore, openStore } from "./store-uri.js";

@@ -1,0 +1,44 @@
+import * as crypto from "node:crypto";
+import { describe, expect, it, vi } from "vitest";
+import { apiKeyTable, generateApiKey, hashApiKey } from "./api-keys.js";
+
+vi.mock("node:crypto", async (importOriginal) => {
+  const original = await importOriginal<typeof import("node:crypto")>();
+  return { ...original, timingSafeEqual: vi.fn(original.timingSafeEqual) };
+});
+
+describe("API keys", () => {
+  it("hashes to sha256:<hex> and generates 256-bit keys", () => {
+    expect(hashApiKey("abc")).toBe("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const { key, hash } = generateApiKey();
+    expect(key).toMatch(/^csk_[A-Za-z0-9_-]{43}$/);
+    expect(hash).toBe(hashApiKey(key));
+    expect(generateApiKey().key).not.toBe(key);
+  });
+
+  it("finds the matching entry comparing every entry with timingSafeEqual (no early exit)", () => {
+    const keys = ["k1", "k2", "k3"].map((id) => ({ id, secret: generateApiKey() }));
+    const table = apiKeyTable(keys.map(({ id, secret }) => ({ id, hash: secret.hash })));
+    const spy = vi.mocked(crypto.timingSafeEqual);
+    spy.mockClear();
+    expect(table.find(keys[0]?.secret.key)?.id).toBe("k1");
+    expect(spy).toHaveBeenCalledTimes(3);
+    spy.mockClear();
+    expect(table.find("csk_wrong")).toBeUndefined();
+    expect(spy).toHaveBeenCalledTimes(3);
+    expect(table.find(undefined)).toBeUndefined();
+    expect(table.find("")).toBeUndefined();
+  });
+
+  it("refuses plaintext keys, bad ids, duplicates and bad limits", () => {
+    expect(() => apiKeyTable([{ id: "a", hash: "csk_plaintext" }])).toThrow(/sha256/);
+    expect(() => apiKeyTable([{ id: "a b", hash: hashApiKey("x") }])).toThrow(/id/);
+    expect(() =>
+      apiKeyTable([
+        { id: "a", hash: hashApiKey("x") },
+        { id: "a", hash: hashApiKey("y") },
+      ]),
+    ).toThrow(/Two API keys/);
+    expect(() => apiKeyTable([{ id: "a", hash: hashApiKey("x"), rateLimit: 0 }])).toThrow(/rateLimit/);
+  });
+});

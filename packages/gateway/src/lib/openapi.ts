@@ -1,0 +1,151 @@
+import { z } from "zod";
+import {
+  accountProviders,
+  authorizationFlow,
+  authorizationRequired,
+  authorizationStarted,
+  errorResponse,
+  healthResponse,
+  initRequest,
+  revokeRequest,
+  revokeResponse,
+  sessionStatus,
+  tokenRequest,
+  tokenResponse,
+} from "./schemas.js";
+
+const components = {
+  InitRequest: initRequest,
+  AuthorizationFlow: authorizationFlow,
+  AuthorizationStarted: authorizationStarted,
+  TokenRequest: tokenRequest,
+  TokenResponse: tokenResponse,
+  AuthorizationRequired: authorizationRequired,
+  SessionStatus: sessionStatus,
+  AccountProviders: accountProviders,
+  RevokeRequest: revokeRequest,
+  RevokeResponse: revokeResponse,
+  Health: healthResponse,
+  Error: errorResponse,
+} as const;
+
+type Component = keyof typeof components;
+const ref = (name: Component) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: Component, description: string) => ({
+  description,
+  content: { "application/json": { schema: ref(name) } },
+});
+const errors = {
+  "400": json("Error", "The request is malformed (invalid_request, unknown_scope)."),
+  "401": json("Error", "Missing or wrong API key (invalid_api_key)."),
+  "404": json("Error", "Unknown provider or session."),
+  "429": json("Error", "Rate limit of this API key exceeded (rate_limited)."),
+  "503": json("Error", "The store or the provider's token endpoint is unavailable."),
+};
+const stringParam = (name: string, description: string) => ({
+  name,
+  in: "path",
+  required: true,
+  schema: { type: "string" },
+  description,
+});
+
+/** The OpenAPI 3.1 document of the gateway, generated from the same zod schemas that validate requests. @internal */
+export function openApiDocument(version: string): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(components)) registry.add(schema, { id });
+  const generated = z.toJSONSchema(registry, {
+    target: "draft-2020-12",
+    uri: (id) => `#/components/schemas/${id}`,
+  }).schemas;
+  const schemas: Record<string, unknown> = {};
+  for (const [id, schema] of Object.entries(generated)) {
+    const { $schema: _schema, $id: _id, ...rest } = schema as Record<string, unknown>;
+    schemas[id] = rest;
+  }
+  const secured = { security: [{ apiKey: [] }] };
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "credstack gateway",
+      version,
+      description:
+        "Authorizes users with OAuth providers, stores and refreshes their credentials, and hands valid access tokens to services holding an API key.",
+    },
+    components: {
+      schemas,
+      securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "x-api-key" } },
+    },
+    paths: {
+      "/auth/init": {
+        post: {
+          ...secured,
+          summary: "Start an authorization (authorization code + PKCE) for an account.",
+          requestBody: { required: true, content: { "application/json": { schema: ref("InitRequest") } } },
+          responses: {
+            "200": json("AuthorizationStarted", "The URL to open and the session to poll."),
+            ...errors,
+          },
+        },
+      },
+      "/auth/callback/{provider}": {
+        get: {
+          summary: "The provider's redirect target; finishes the flow and shows an HTML page. No API key.",
+          parameters: [stringParam("provider", "The provider slug.")],
+          responses: {
+            "200": { description: "Authorization complete (HTML).", content: { "text/html": {} } },
+            "400": { description: "Authorization failed (HTML).", content: { "text/html": {} } },
+          },
+        },
+      },
+      "/auth/status/{sessionId}": {
+        get: {
+          ...secured,
+          summary: "The state of an authorization session (only for the API key that started it).",
+          parameters: [stringParam("sessionId", "The session id.")],
+          responses: { "200": json("SessionStatus", "The session."), ...errors },
+        },
+      },
+      "/auth/token": {
+        post: {
+          ...secured,
+          summary: "A valid access token for the account, refreshed through the resolver when needed.",
+          requestBody: { required: true, content: { "application/json": { schema: ref("TokenRequest") } } },
+          responses: {
+            "200": json("TokenResponse", "A usable access token."),
+            "403": json("AuthorizationRequired", "The user must authorize (again, or more scopes)."),
+            ...errors,
+          },
+        },
+      },
+      "/auth/providers/{account}": {
+        get: {
+          ...secured,
+          summary: "The configured providers this account has a stored credential for (never tokens).",
+          parameters: [stringParam("account", "The account (URL-encoded).")],
+          responses: { "200": json("AccountProviders", "The account's credentials."), ...errors },
+        },
+      },
+      "/auth/revoke": {
+        delete: {
+          ...secured,
+          summary: "Revokes the credential at the provider (RFC 7009) and deletes it from the store.",
+          requestBody: { required: true, content: { "application/json": { schema: ref("RevokeRequest") } } },
+          responses: { "200": json("RevokeResponse", "What was deleted and revoked."), ...errors },
+        },
+      },
+      "/health": {
+        get: {
+          summary: "Liveness and store reachability. No API key.",
+          responses: {
+            "200": json("Health", "The gateway and its store are up."),
+            "503": json("Health", "The store is unavailable."),
+          },
+        },
+      },
+      "/openapi.json": {
+        get: { ...secured, summary: "This document.", responses: { "200": { description: "OpenAPI 3.1." } } },
+      },
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { type GatewayConfig, loadGatewayConfig, resolveGatewayConfig } from "./config.js";
+import { GatewayConfigError } from "./errors.js";
+import { createGateway, type Gateway } from "./gateway.js";
+import { type ApiKeyEntry, generateApiKey } from "./lib/api-keys.js";
+import { openStore } from "./store-uri.js";
+
+/** Options of {@link runGateway}. */
+export interface RunGatewayOptions {
+  /** Environment. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Working directory (relative paths, the default config file). @default process.cwd() */
+  readonly cwd?: string;
+  /** Where start-up notes go (the URL, a created API key). @default process.stderr */
+  readonly print?: (line: string) => void;
+  /** Fastify logging. @default true unless CREDSTACK_GATEWAY_LOG=off */
+  readonly logger?: boolean;
+}
+
+/** A running gateway started by {@link runGateway}. */
+export interface RunningGateway {
+  readonly gateway: Gateway;
+  /** The base URL it listens on. */
+  readonly url: string;
+  /** Closes the gateway, then the store. */
+  stop(): Promise<void>;
+}
+
+/** The API keys file of a `file:` store without configured keys: `<dir>/gateway-api-keys.json`. */
+async function localApiKeys(dir: string, print: (line: string) => void): Promise<ApiKeyEntry[]> {
+  const path = join(dir, "gateway-api-keys.json");
+  if (existsSync(path)) {
+    const parsed = JSON.parse(await readFile(path, "utf8")) as { apiKeys?: ApiKeyEntry[] };
+    return parsed.apiKeys ?? [];
+  }
+  const { key, hash } = generateApiKey();
+  const entries = [{ id: "local", hash }];
+  await writeFile(path, `${JSON.stringify({ apiKeys: entries }, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+  print(`Created API key "local" (shown once; its SHA-256 is in ${path}):`);
+  print(`  X-API-Key: ${key}`);
+  return entries;
+}
+
+/**
+ * Starts the gateway as `credstack-gateway` (and `pnpm start`) does: the config file
+ * `CREDSTACK_GATEWAY_CONFIG` (default `./credstack-gateway.json` when present), the store
+ * `CREDSTACK_STORE` (default `file:.credstack`), then listens. On the embedded default without configured
+ * API keys it creates one, prints it once and keeps its hash in the store directory.
+ */
+export async function runGateway(options: RunGatewayOptions = {}): Promise<RunningGateway> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const print = options.print ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const explicit = env.CREDSTACK_GATEWAY_CONFIG;
+  const path = explicit === undefined ? resolve(cwd, "credstack-gateway.json") : resolve(cwd, explicit);
+  const config: GatewayConfig =
+    explicit !== undefined || existsSync(path)
+      ? await loadGatewayConfig(path)
+      : { providers: {}, apiKeys: [] };
+  const resolved = resolveGatewayConfig(config, env);
+  const opened = await openStore(resolved.store, env, cwd);
+  for (const warning of opened.warnings) print(warning);
+  let redis: { quit(): Promise<unknown> } | undefined;
+  try {
+    let apiKeys = resolved.apiKeys;
+    if (apiKeys.length === 0 && opened.dir !== undefined) apiKeys = await localApiKeys(opened.dir, print);
+    if (apiKeys.length === 0) {
+      throw new GatewayConfigError(
+        "No API keys: add apiKeys to the config file or set CREDSTACK_GATEWAY_API_KEYS.",
+      );
+    }
+    if (Object.keys(resolved.providers).length === 0) {
+      print(
+        "No providers configured: add a config file or set GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID or GITHUB_CLIENT_ID.",
+      );
+    }
+    if (resolved.rateLimitRedis !== undefined) {
+      const { Redis } = await import("ioredis");
+      redis = new Redis(resolved.rateLimitRedis, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    }
+    const gateway = await createGateway({
+      ...resolved.options,
+      ...(redis === undefined ? {} : { rateLimit: { ...resolved.options.rateLimit, redis } }),
+      store: opened.store,
+      providers: resolved.providers,
+      apiKeys,
+      logger: options.logger ?? env.CREDSTACK_GATEWAY_LOG !== "off",
+    });
+    const url = await gateway.listen({ host: resolved.host, port: resolved.port });
+    print(
+      `credstack gateway on ${url} (store ${opened.description}; providers: ${Object.keys(resolved.providers).join(", ") || "none"})`,
+    );
+    return {
+      gateway,
+      url,
+      async stop() {
+        await gateway.close();
+        await redis?.quit().catch(() => {});
+        await opened.store.close();
+      },
+    };
+  } catch (error) {
+    await redis?.quit().catch(() => {});
+    await opened.store.close();
+    throw error;
+  }
+}

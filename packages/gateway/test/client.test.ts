@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuthorizationRequiredError, createGatewayClient, GatewayRequestError } from "../src/client.js";
+import { alice, type Harness, type Json, keyA, startHarness } from "./helpers/setup.js";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("client library: getToken / requireAuth", () => {
+  it("getToken throws AuthorizationRequiredError with the URL and session, then returns the token", async () => {
+    const client = createGatewayClient({ url: h.base, apiKey: keyA });
+    const error = await client.getToken({ provider: "test", account: alice }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthorizationRequiredError);
+    const required = error as AuthorizationRequiredError;
+    expect(required.url).toContain(`${h.server.issuer}/auth?`);
+    // The user completes it; the client waits for the session.
+    const callback = await h.server.authorize(required.url);
+    const [status] = await Promise.all([
+      client.waitForAuthorization(required.sessionId, { intervalMs: 50, timeoutMs: 10_000 }),
+      fetch(callback),
+    ]);
+    expect(status.status).toBe("completed");
+    const token = await client.getToken({ provider: "test", account: alice });
+    expect(token.accessToken).toBe((await h.store.get({ provider: "test", account: alice }))?.accessToken);
+  });
+
+  it("requireAuth runs the handler with a token, or answers an MCP authorization-required result", async () => {
+    const client = createGatewayClient({ url: h.base, apiKey: keyA });
+    const seen: string[] = [];
+    const tool = client.requireAuth(
+      { provider: "test", account: (args: { user: string }) => args.user },
+      async (token, args) => {
+        seen.push(token.accessToken);
+        return { content: [{ type: "text", text: `hello ${args.user}` }] };
+      },
+    );
+    const ok = await tool({ user: alice });
+    expect(ok).toEqual({ content: [{ type: "text", text: `hello ${alice}` }] });
+    expect(seen).toHaveLength(1);
+
+    const missing = (await tool({ user: "carol@example.com" })) as Json;
+    expect(seen).toHaveLength(1); // the handler did not run
+    expect(missing.isError).toBe(true);
+    expect(missing.content[0].text).toContain(`${h.server.issuer}/auth?`);
+    expect(missing._meta["credstack/authorization"].sessionId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("a wrong API key is a GatewayRequestError (401, ERR_INVALID_CONFIG); an unreachable gateway status 0", async () => {
+    const wrong = createGatewayClient({ url: h.base, apiKey: "csk_wrong" });
+    await expect(wrong.getToken({ provider: "test", account: alice })).rejects.toMatchObject({
+      status: 401,
+      error: "invalid_api_key",
+      code: "ERR_INVALID_CONFIG",
+    });
+    const down = createGatewayClient({ url: "http://127.0.0.1:9", apiKey: "k", timeoutMs: 500 });
+    const error = await down.getToken({ provider: "test", account: alice }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayRequestError);
+    expect((error as GatewayRequestError).status).toBe(0);
+  });
+
+  it("revoke goes through the gateway", async () => {
+    const client = createGatewayClient({ url: h.base, apiKey: keyA });
+    expect(await client.revoke({ provider: "test", account: alice })).toEqual({
+      deleted: true,
+      providerRevocation: "revoked",
+    });
+  });
+});
