@@ -1,9 +1,10 @@
 /**
- * Throwaway test servers for credstack's own test suite (private package, not published).
+ * Throwaway test servers (PostgreSQL, Redis, moto's KMS, an OpenID provider) for credstack's own test suite (private package, not published).
  *
  * @packageDocumentation
  */
 export { type MotoServer, startMoto } from "./moto.js";
+export { type OidcProviderOptions, type OidcProviderServer, startOidcProvider } from "./oidc-provider.js";
 export { type PostgresServer, startPostgres } from "./postgres.js";
 export { freePort, waitForPort } from "./process.js";
 export { ensureRedisInstalled, type RedisOptions, type RedisServer, startRedis } from "./redis.js";
