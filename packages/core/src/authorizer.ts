@@ -180,8 +180,11 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
           const key = [request.provider, account, request.identityId ?? "", ...scopes].join("\u0000");
           const existing = pending.get(key);
           if (existing !== undefined) {
-            return existing.then((found) => {
-              if (found.expiresAt > clock()) return found;
+            return existing.then(async (found) => {
+              // Still pending here, and (with a shared store) not completed by another process meanwhile.
+              const live =
+                found.expiresAt > clock() && (await (transactions.has?.(found.transactionId) ?? true));
+              if (live) return found;
               if (pending.get(key) === existing) pending.delete(key);
               const fresh = startFlow(config, request, flow, scopes);
               pending.set(key, fresh);

@@ -30,6 +30,12 @@ export interface TransactionStore {
   put(transaction: AuthorizationTransaction): Promise<void>;
   /** Removes and returns the live transaction `id`; `undefined` if unknown, taken or expired. */
   take(id: string): Promise<AuthorizationTransaction | undefined>;
+  /**
+   * True while transaction `id` is live (not taken, not expired). With a store shared by several
+   * processes, implement it: the authorizer then never hands out a pending transaction that another
+   * process has already completed.
+   */
+  has?(id: string): Promise<boolean>;
 }
 
 /** Options of {@link memoryTransactionStore}. */
@@ -61,6 +67,10 @@ export function memoryTransactionStore(options: MemoryTransactionStoreOptions = 
       if (transaction === undefined) return undefined;
       pending.delete(id);
       return transaction.expiresAt > clock() ? transaction : undefined;
+    },
+    async has(id) {
+      const transaction = pending.get(id);
+      return transaction !== undefined && transaction.expiresAt > clock();
     },
   };
 }

@@ -1,12 +1,15 @@
+import { memoryStore } from "@credstack/storage";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthorizationFailedError, CoreConfigError } from "../src/errors.js";
 import {
   bearerJwt,
+  createAuthorizer,
   createResolver,
   memoryAccountLinks,
   memoryProviderTokens,
   memorySessionStore,
+  memoryTransactionStore,
   notApplicable,
   resolved,
   type Source,
@@ -387,6 +390,20 @@ describe("authorization fallback", () => {
       scopes: ["api:read"],
     });
     expect(other.kind === "authorization_required" && other.transactionId).not.toBe([...ids][0]);
+  });
+
+  it("replicas sharing a transaction store never hand out a transaction another one completed", async () => {
+    const transactions = memoryTransactionStore();
+    const replica = () =>
+      createAuthorizer({ store: memoryStore(), providers: { test: server.config }, transactions });
+    const [a, b] = [replica(), replica()];
+    const request = { provider: "test", account: alice, scopes: ["api:read"] };
+    const first = (await a.begin(request)).flows[0]!;
+    expect((await a.begin(request)).flows[0]?.transactionId).toBe(first.transactionId); // shared while pending
+    await b.handleCallback(await server.authorize(first.url, alice)); // completed on the other replica
+    const again = (await a.begin(request)).flows[0]!;
+    expect(again.transactionId).not.toBe(first.transactionId);
+    expect(await transactions.has?.(again.transactionId)).toBe(true);
   });
 
   it("an expired transaction cannot be completed", async () => {

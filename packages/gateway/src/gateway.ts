@@ -193,8 +193,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.authorizationTtlMs === undefined ? {} : { transactionTtlMs: options.authorizationTtlMs }),
   };
   const finisher = createAuthorizer({ ...authorizerOptions, refresher });
-  // A fresh authorizer per flow: core's authorizer shares a pending transaction between concurrent calls
-  // in one process, which would hand out a state another replica has already used.
+  // A fresh authorizer per flow: every POST /auth/init owns its transaction and the session attached to
+  // it, instead of joining a pending one (core's authorizer shares pending flows per key).
   const authorizer: Authorizer = {
     begin: (request) => createAuthorizer(authorizerOptions).begin(request),
     handleCallback: (callback) => finisher.handleCallback(callback),

@@ -20,11 +20,14 @@ describe("pending authorizations and sessions in the store", () => {
     const store = memoryStore({ now: () => now });
     const flows = flowRecords(store, () => now);
     await flows.put(transaction("StateA", now + 600_000));
+    expect(await flows.has?.("StateA")).toBe(true);
     const taken = await Promise.all([flows.take("StateA"), flows.take("StateA"), flows.take("StateA")]);
     expect(taken.filter((entry) => entry !== undefined)).toHaveLength(1);
     expect(await flows.take("StateA")).toBeUndefined();
+    expect(await flows.has?.("StateA")).toBe(false);
     await flows.put(transaction("StateB", now + 10));
     now += 11;
+    expect(await flows.has?.("StateB")).toBe(false);
     expect(await flows.take("StateB")).toBeUndefined(); // expired
   });
 

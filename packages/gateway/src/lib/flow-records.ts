@@ -105,6 +105,11 @@ export function flowRecords(store: CredentialStore, clock: () => number): FlowRe
       if (transaction === undefined || transaction.expiresAt <= clock()) return undefined;
       return transaction;
     },
+    async has(id) {
+      const record = await store.get({ provider: transactionProvider, account: id });
+      const transaction = record?.metadata?.transaction as AuthorizationTransaction | undefined;
+      return transaction !== undefined && transaction.expiresAt > clock();
+    },
     async sessionOf(transactionId) {
       const record = await store.get({ provider: transactionProvider, account: transactionId });
       const sessionId = record?.metadata?.sessionId;
