@@ -1,6 +1,6 @@
-import { parseArgs } from "node:util";
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
 import { cipherFlagsOf } from "../lib/cipher-options.js";
+import { parseCommandArgs } from "../lib/command-args.js";
 import { positiveInt, showAccount } from "../lib/format.js";
 import { storeOptionSpec, storeUriOf, withStore } from "../lib/store-command.js";
 
@@ -17,16 +17,9 @@ const options = { ...storeOptionSpec, "expected-version": { type: "string" } } a
  * @returns the exit code.
  */
 export async function runDelete(argv: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options,
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    io.out(deleteUsage);
-    return exitCodes.ok;
-  }
+  const parsed = parseCommandArgs(argv, options, deleteUsage, io);
+  if (parsed === undefined) return exitCodes.ok;
+  const { values, positionals } = parsed;
   const [provider, account, ...extra] = positionals;
   if (provider === undefined || account === undefined || extra.length > 0) {
     throw new UsageError(`delete takes a provider and an account.\n${deleteUsage}`);

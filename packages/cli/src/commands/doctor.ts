@@ -1,7 +1,7 @@
-import { parseArgs } from "node:util";
 import { describeStoreUri } from "@credstack/storage";
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
 import { cipherFlagsOf } from "../lib/cipher-options.js";
+import { parseCommandArgs } from "../lib/command-args.js";
 import {
   checkKeys,
   checkPermissions,
@@ -27,16 +27,9 @@ const options = { ...storeOptionSpec, json: { type: "boolean", default: false } 
  * @returns the exit code: 0 healthy, 4 problems found.
  */
 export async function runDoctor(argv: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options,
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    io.out(doctorUsage);
-    return exitCodes.ok;
-  }
+  const parsed = parseCommandArgs(argv, options, doctorUsage, io);
+  if (parsed === undefined) return exitCodes.ok;
+  const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError(`doctor takes at most one store.\n${doctorUsage}`);
   const uri = parseStoreUri(storeUriOf(values, positionals[0]));
   const flags = cipherFlagsOf(values);

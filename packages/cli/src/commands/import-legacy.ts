@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { type ImportFileReport, importLegacy, type LegacyKeys } from "@credstack/compat";
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
 import { cipherFlagsOf } from "../lib/cipher-options.js";
+import { parseCommandArgs } from "../lib/command-args.js";
 import { showAccount, table } from "../lib/format.js";
 import { storeOptionSpec, withStore } from "../lib/store-command.js";
 import { defaultStoreUri } from "../lib/store-uri.js";
@@ -77,16 +77,9 @@ const lineOf = (file: ImportFileReport): string[] => [
  * @returns the exit code.
  */
 export async function runImportLegacy(argv: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options,
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    io.out(importLegacyUsage);
-    return exitCodes.ok;
-  }
+  const parsed = parseCommandArgs(argv, options, importLegacyUsage, io);
+  if (parsed === undefined) return exitCodes.ok;
+  const { values, positionals } = parsed;
   const [dir, ...extra] = positionals;
   if (dir === undefined || extra.length > 0)
     throw new UsageError(`import-legacy takes one directory.\n${importLegacyUsage}`);

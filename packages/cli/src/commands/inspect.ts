@@ -1,8 +1,8 @@
-import { parseArgs } from "node:util";
 import { defaultScopeRegistry, type ProviderId, providers } from "@credstack/scopes";
 import type { CredentialRecord } from "@credstack/storage";
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
 import { cipherFlagsOf } from "../lib/cipher-options.js";
+import { parseCommandArgs } from "../lib/command-args.js";
 import { showAccount, showTime } from "../lib/format.js";
 import type { SealInfo } from "../lib/observed-cipher.js";
 import { storeOptionSpec, storeUriOf, withStore } from "../lib/store-command.js";
@@ -50,16 +50,9 @@ function viewOf(record: CredentialRecord, seal: SealInfo | undefined, activeKeyI
  * @returns the exit code.
  */
 export async function runInspect(argv: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options,
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    io.out(inspectUsage);
-    return exitCodes.ok;
-  }
+  const parsed = parseCommandArgs(argv, options, inspectUsage, io);
+  if (parsed === undefined) return exitCodes.ok;
+  const { values, positionals } = parsed;
   const [provider, account, ...extra] = positionals;
   if (provider === undefined || account === undefined || extra.length > 0) {
     throw new UsageError(`inspect takes a provider and an account.\n${inspectUsage}`);

@@ -1,7 +1,7 @@
-import { parseArgs } from "node:util";
 import type { CredentialRecord } from "@credstack/storage";
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
 import { cipherFlagsOf } from "../lib/cipher-options.js";
+import { parseCommandArgs } from "../lib/command-args.js";
 import { positiveInt, showAccount, table } from "../lib/format.js";
 import { storeOptionSpec, storeUriOf, withStore } from "../lib/store-command.js";
 
@@ -36,16 +36,9 @@ function summaryOf(record: CredentialRecord, now: number): Record<string, unknow
  * @returns the exit code.
  */
 export async function runList(argv: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options,
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    io.out(listUsage);
-    return exitCodes.ok;
-  }
+  const parsed = parseCommandArgs(argv, options, listUsage, io);
+  if (parsed === undefined) return exitCodes.ok;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError(`list takes no arguments.\n${listUsage}`);
   const limit = values.limit === undefined ? undefined : positiveInt(values.limit, "limit", 1);
   const now = Date.now();

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import {
   describeStoreUri,
   listKeyFiles,
@@ -11,6 +10,7 @@ import {
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
 import { fileCheckpoint, readCheckpoint, removeCheckpoint } from "../lib/checkpoint-file.js";
 import { cipherFlagsOf, cipherOptionSpec, noCipherFlags } from "../lib/cipher-options.js";
+import { parseCommandArgs } from "../lib/command-args.js";
 import { positiveInt, showAccount, table } from "../lib/format.js";
 import { type OpenedStore, openStore } from "../lib/open-store.js";
 import { progressReporter } from "../lib/progress.js";
@@ -81,16 +81,9 @@ async function countKeys(opened: OpenedStore, after: MigrationCheckpoint | undef
  * @returns the exit code.
  */
 export async function runMigrate(argv: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options,
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    io.out(migrateUsage);
-    return exitCodes.ok;
-  }
+  const parsed = parseCommandArgs(argv, options, migrateUsage, io);
+  if (parsed === undefined) return exitCodes.ok;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError(`migrate takes no arguments.\n${migrateUsage}`);
   if (values.from === undefined || values.to === undefined) {
     throw new UsageError(`migrate needs --from and --to.\n${migrateUsage}`);

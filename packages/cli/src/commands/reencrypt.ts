@@ -1,7 +1,7 @@
-import { parseArgs } from "node:util";
 import { type Cipher, cipherRing, loadKeyFromEnv, loadOrCreateKeyFile } from "@credstack/storage";
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
 import { aesCipherOf, cipherFlagsOf, cipherFor, kmsCipherOf } from "../lib/cipher-options.js";
+import { parseCommandArgs } from "../lib/command-args.js";
 import { openStore } from "../lib/open-store.js";
 import { resealAndReport } from "../lib/reseal-run.js";
 import { storeOptionSpec, storeUriOf } from "../lib/store-command.js";
@@ -31,16 +31,9 @@ const options = {
  * @returns the exit code.
  */
 export async function runReencrypt(argv: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options,
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    io.out(reencryptUsage);
-    return exitCodes.ok;
-  }
+  const parsed = parseCommandArgs(argv, options, reencryptUsage, io);
+  if (parsed === undefined) return exitCodes.ok;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError(`reencrypt takes no arguments.\n${reencryptUsage}`);
   const targets = [values["to-key"], values["to-key-env"], values["to-kms-key-id"]].filter(
     (v) => v !== undefined,

@@ -1,7 +1,7 @@
-import { parseArgs } from "node:util";
 import { addKeyFile, loadKeyFile, loadKeyFromEnv, loadOrCreateKeyFile } from "@credstack/storage";
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
 import { aesCipherOf, cipherFlagsOf, noCipherFlags } from "../lib/cipher-options.js";
+import { parseCommandArgs } from "../lib/command-args.js";
 import { openStore } from "../lib/open-store.js";
 import { resealAndReport } from "../lib/reseal-run.js";
 import { storeOptionSpec, storeUriOf } from "../lib/store-command.js";
@@ -30,16 +30,9 @@ const options = {
  * @returns the exit code.
  */
 export async function runRotateKey(argv: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options,
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    io.out(rotateKeyUsage);
-    return exitCodes.ok;
-  }
+  const parsed = parseCommandArgs(argv, options, rotateKeyUsage, io);
+  if (parsed === undefined) return exitCodes.ok;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError(`rotate-key takes no arguments.\n${rotateKeyUsage}`);
   const uri = parseStoreUri(storeUriOf(values));
   const flags = cipherFlagsOf(values);
