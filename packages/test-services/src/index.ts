@@ -4,7 +4,12 @@
  * @packageDocumentation
  */
 export { type MotoServer, startMoto } from "./moto.js";
-export { type OidcProviderOptions, type OidcProviderServer, startOidcProvider } from "./oidc-provider.js";
+export {
+  type OidcProviderOptions,
+  type OidcProviderServer,
+  startOidcProvider,
+  type TestProviderConfig,
+} from "./oidc-provider.js";
 export { type PostgresServer, startPostgres } from "./postgres.js";
 export { freePort, waitForPort } from "./process.js";
 export { ensureRedisInstalled, type RedisOptions, type RedisServer, startRedis } from "./redis.js";

@@ -22,6 +22,22 @@ export interface OidcProviderOptions {
   readonly resourceIndicators?: { readonly scope: string };
 }
 
+/** The shape of `@credstack/core`'s `ProviderConfig` for a {@link OidcProviderServer}. */
+export interface TestProviderConfig {
+  readonly issuer: string;
+  readonly authorization_endpoint: string;
+  readonly token_endpoint: string;
+  readonly revocation_endpoint: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+  readonly scopes: "plain";
+  readonly idTokenSigningAlg: "ES256";
+  readonly authorizationParams: { readonly prompt: "consent" };
+  readonly allowInsecureRequests: true;
+  readonly timeoutMs: number;
+}
+
 /** A running oidc-provider. */
 export interface OidcProviderServer {
   /** `http://127.0.0.1:PORT`. */
@@ -56,6 +72,11 @@ export interface OidcProviderServer {
   authorize(url: string | URL, login?: string): Promise<string>;
   /** Revokes a token at the revocation endpoint as the static client. */
   revoke(token: string): Promise<void>;
+  /**
+   * The provider configuration credstack (`@credstack/core`'s `ProviderConfig`) uses for this server and
+   * its static client: explicit endpoints, plain scopes, ES256 ID tokens, consent prompt, loopback HTTP.
+   */
+  providerConfig(redirectUri?: string): TestProviderConfig;
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -225,6 +246,22 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
       return `${input}.${signature.toString("base64url")}`;
     },
     authorize,
+    providerConfig(redirectUri = redirectUris[0] as string) {
+      return {
+        issuer,
+        authorization_endpoint: `${issuer}/auth`,
+        token_endpoint: `${issuer}/token`,
+        revocation_endpoint: `${issuer}/token/revocation`,
+        clientId,
+        clientSecret,
+        redirectUri,
+        scopes: "plain",
+        idTokenSigningAlg: "ES256",
+        authorizationParams: { prompt: "consent" },
+        allowInsecureRequests: true,
+        timeoutMs: 5000,
+      };
+    },
     async revoke(token) {
       const response = await fetch(`${issuer}/token/revocation`, {
         method: "POST",

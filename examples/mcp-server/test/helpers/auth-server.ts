@@ -26,20 +26,6 @@ export async function startAuthServer(options: {
     dynamicRegistration: true,
     resourceIndicators: { scope: "mcp:tools" },
   });
-  const { issuer } = server;
-  const config: ProviderConfig = {
-    issuer,
-    authorization_endpoint: `${issuer}/auth`,
-    token_endpoint: `${issuer}/token`,
-    revocation_endpoint: `${issuer}/token/revocation`,
-    clientId: server.clientId,
-    clientSecret: server.clientSecret,
-    redirectUri: options.downstreamRedirectUri,
-    scopes: "plain",
-    idTokenSigningAlg: "ES256",
-    authorizationParams: { prompt: "consent" },
-    allowInsecureRequests: true,
-    timeoutMs: 5000,
-  };
+  const config: ProviderConfig = server.providerConfig();
   return Object.assign(server, { config });
 }

@@ -12,20 +12,6 @@ export interface AuthServer extends OidcProviderServer {
 /** A real oidc-provider on a random loopback port: rotation, short access tokens, PKCE, real JWKS. */
 export async function startAuthServer(options: { accessTokenTtlSec?: number } = {}): Promise<AuthServer> {
   const server = await startOidcProvider({ redirectUris: [redirectUri], ...options });
-  const { issuer } = server;
-  const config: ProviderConfig = {
-    issuer,
-    authorization_endpoint: `${issuer}/auth`,
-    token_endpoint: `${issuer}/token`,
-    revocation_endpoint: `${issuer}/token/revocation`,
-    clientId: server.clientId,
-    clientSecret: server.clientSecret,
-    redirectUri,
-    scopes: "plain",
-    idTokenSigningAlg: "ES256",
-    authorizationParams: { prompt: "consent" },
-    allowInsecureRequests: true,
-    timeoutMs: 5000,
-  };
+  const config: ProviderConfig = server.providerConfig();
   return Object.assign(server, { config });
 }

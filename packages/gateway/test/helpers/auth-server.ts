@@ -18,18 +18,7 @@ export function startAuthServer(options: {
 /** The gateway provider config for an {@link AuthServer}. */
 export function providerFor(server: AuthServer, redirectUri: string) {
   return {
-    issuer: server.issuer,
-    authorization_endpoint: `${server.issuer}/auth`,
-    token_endpoint: `${server.issuer}/token`,
-    revocation_endpoint: `${server.issuer}/token/revocation`,
-    clientId: server.clientId,
-    clientSecret: server.clientSecret,
-    redirectUri,
-    scopes: "plain" as const,
-    idTokenSigningAlg: "ES256",
-    authorizationParams: { prompt: "consent" },
-    allowInsecureRequests: true,
-    timeoutMs: 5000,
+    ...server.providerConfig(redirectUri),
     defaultScopes: ["openid", "offline_access", "email", "api:read"],
   };
 }
