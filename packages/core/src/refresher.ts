@@ -130,6 +130,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
   if (leaseTtlMs === 0) throw new CoreConfigError("leaseTtlMs must be positive.");
   const cache = new RecordCache(options.cacheMs ?? 1000, options.cacheEntries ?? 10_000, clock);
   const flights = new Map<string, Promise<UsableCredential>>();
+  const reads = new Map<string, Promise<CredentialRecord | undefined>>();
   const failedAt = new Map<string, number>();
   const emit = (type: RefreshEvent["type"], key: CredentialKey, code?: string) => {
     try {
@@ -317,13 +318,23 @@ export function createRefresher(options: RefresherOptions): Refresher {
   }
 
   return {
-    async read(key) {
+    read(key) {
       const slot = slotOf(key);
       const hit = cache.get(slot);
-      if (hit !== undefined) return hit.record;
-      const record = await store.get(key);
-      cache.set(slot, record);
-      return record;
+      if (hit !== undefined) return Promise.resolve(hit.record);
+      // Concurrent misses of one key share one store read.
+      let reading = reads.get(slot);
+      if (reading === undefined) {
+        reading = store
+          .get(key)
+          .then((record) => {
+            cache.set(slot, record);
+            return record;
+          })
+          .finally(() => reads.delete(slot));
+        reads.set(slot, reading);
+      }
+      return reading;
     },
     async usable(record, usableOptions = {}) {
       if (usableOptions.force === true) return sharedRefresh(record, true);

@@ -6,9 +6,11 @@ export function slotOf(key: CredentialKey): string {
 }
 
 /**
- * A small cache of opened records, so a hot `resolve()` does not decrypt on every call. Entries live
- * `ttlMs` (bounding staleness against writes from other processes); every write this process makes
- * replaces the entry, and a conflict or delete drops it. @internal
+ * A small cache of opened records, so a hot `resolve()` does not decrypt on every call. Entries live at
+ * most `ttlMs` (bounding staleness against writes from other processes) — between 75 % and 100 % of it,
+ * at random, so that entries filled together do not all expire together and send a burst of reads to
+ * the store; every write this process makes replaces the entry, and a conflict or delete drops it.
+ * @internal
  */
 export class RecordCache {
   readonly #entries = new Map<string, { record: CredentialRecord | undefined; until: number }>();
@@ -48,7 +50,8 @@ export class RecordCache {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(slot, { record, until: this.#now() + this.#ttlMs });
+    const lifetime = this.#ttlMs * (0.75 + Math.random() * 0.25);
+    this.#entries.set(slot, { record, until: this.#now() + lifetime });
   }
 
   /** Forgets `slot`. */
