@@ -116,14 +116,14 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
   }
 
   /**
-   * Writes `input` under the key lock when `decide(storedVersion)` says so. The secrets are sealed
-   * before the lock is taken (they do not depend on the version), so the lock is held only for I/O.
+   * Writes `input` under the key lock unless `skip(storedVersion)` is true (then `undefined`). The
+   * secrets are sealed before the lock is taken (they do not depend on the version), so the lock is held only for I/O.
    */
-  async function write<T>(
+  async function write(
     input: CredentialInput,
     putOptions: PutOptions,
-    decide: (stored: number) => T | undefined,
-  ): Promise<{ record: CredentialRecord } | { skipped: T }> {
+    skip: (stored: number) => boolean,
+  ): Promise<CredentialRecord | undefined> {
     await begin();
     checkPutOptions(putOptions);
     const key = normalizeKey(input);
@@ -132,8 +132,7 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
     return withKeyLock(key, file, async () => {
       const current = await readRecordFile(key, file);
       const stored = current?.columns.version ?? 0;
-      const skipped = decide(stored);
-      if (skipped !== undefined) return { skipped };
+      if (skip(stored)) return undefined;
       const record = recordToWrite(
         input,
         { ...putOptions, expectedVersion: stored },
@@ -141,7 +140,7 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
         now(),
       );
       await writeRecordFile(file, record, payload);
-      return { record };
+      return record;
     });
   }
 
@@ -162,14 +161,14 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
     },
 
     async put(input, putOptions) {
-      const result = await write(input, putOptions, (stored) => {
+      // A put never skips: a version other than the expected one is a conflict.
+      const record = await write(input, putOptions, (stored) => {
         if (stored !== putOptions.expectedVersion) {
           throw new VersionConflictError(normalizeKey(input), putOptions.expectedVersion, stored);
         }
-        return undefined;
+        return false;
       });
-      if ("skipped" in result) throw new Error("unreachable");
-      return result.record;
+      return record!;
     },
 
     async delete(key, deleteOptions: DeleteOptions = {}) {
@@ -230,10 +229,12 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
       const outcomes: PutManyOutcome[] = [];
       for (const record of records) {
         // expectedVersion 0 only validates the record up front; the stored version decides under the lock.
-        const result = await write(record, { expectedVersion: 0, copy: true }, (stored) =>
-          stored >= record.version ? ("skipped" as const) : undefined,
+        const written = await write(
+          record,
+          { expectedVersion: 0, copy: true },
+          (stored) => stored >= record.version,
         );
-        outcomes.push("skipped" in result ? "skipped" : "written");
+        outcomes.push(written === undefined ? "skipped" : "written");
       }
       return outcomes;
     },
