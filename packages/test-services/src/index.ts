@@ -3,6 +3,14 @@
  *
  * @packageDocumentation
  */
+
+export {
+  type ApiRequestLog,
+  type ApiServer,
+  type ApiServerOptions,
+  type IssuedTokens,
+  startApiServer,
+} from "./api-server.js";
 export { type MotoServer, startMoto } from "./moto.js";
 export {
   type OidcProviderOptions,
