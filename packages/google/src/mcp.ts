@@ -2,7 +2,14 @@ import type { HeadersLike, RequestLike } from "@credstack/core";
 import { authorizationRequiredResult, type ToolExtra, type UnauthorizedContent } from "@credstack/mcp";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { AuthorizationRequiredError, CallerUnauthorizedError, GoogleConfigError } from "./errors.js";
-import type { GoogleApis, GoogleServiceClient, GoogleServiceSpec, GoogleServices } from "./services.js";
+import { withPrimedToken } from "./lib/caller.js";
+import {
+  acquireService,
+  type GoogleApis,
+  type GoogleServiceClient,
+  type GoogleServiceSpec,
+  type GoogleServices,
+} from "./services.js";
 
 export type { ToolExtra };
 
@@ -96,11 +103,15 @@ export function withGoogleService<
     const args = (params.length > 1 ? params[0] : undefined) as Args;
     const account = options.account?.(args);
     try {
-      const service = await services.get(
-        { request: requestOf(extra), ...(account === undefined ? {} : { account }) },
-        spec,
-      );
-      return await handler({ service, args, extra });
+      const caller = { request: requestOf(extra), ...(account === undefined ? {} : { account }) };
+      const acquired = acquireService(services, caller, spec);
+      if (acquired === undefined) {
+        return await handler({ service: await services.get(caller, spec), args, extra });
+      }
+      // The token resolve() just returned for this call serves the handler's first API request.
+      const { client, tokens, token } = await acquired;
+      const service = client as GoogleServiceClient<Apis, Name>;
+      return await withPrimedToken(tokens, token, () => handler({ service, args, extra }));
     } catch (error) {
       if (error instanceof AuthorizationRequiredError)
         return authorizationRequiredResult(error.provider, error);

@@ -1,9 +1,9 @@
-import type { RefreshEvent, RequestLike, Resolver } from "@credstack/core";
+import type { RefreshEvent, RequestLike, Resolver, TokenResult } from "@credstack/core";
 import { resolveScopes, type ScopeRegistry } from "@credstack/scopes";
 import { LRUCache } from "lru-cache";
 import { authClientOf, type CredstackAuthClient } from "./auth-client.js";
 import { GoogleConfigError } from "./errors.js";
-import { callerTokens, tokenOrThrow } from "./lib/caller.js";
+import { type CallerTokens, callerTokens, tokenOrThrow } from "./lib/caller.js";
 
 /** A Google API client factory as `googleapis` (`google.drive`) and `@googleapis/*` (`drive`) export them. */
 // biome-ignore lint/suspicious/noExplicitAny: each API's factory takes its own options type.
@@ -128,6 +128,7 @@ export interface GoogleServices<Apis extends GoogleApis> {
 interface Entry {
   readonly client: unknown;
   readonly auth: CredstackAuthClient;
+  readonly tokens: CallerTokens;
   readonly identityId: string | undefined;
   readonly account: string;
   /** The credential as last seen (its scopes): a change rebuilds the client. */
@@ -194,53 +195,54 @@ export function createGoogleServices<Apis extends GoogleApis>(
     return dropped;
   };
 
-  return {
-    async get(caller, spec) {
-      const factory = factoryOf(spec?.service);
-      const request = caller?.request;
-      const token = tokenOrThrow(
+  async function acquire(caller: GoogleCaller, spec: GoogleServiceSpec): Promise<Acquired> {
+    const factory = factoryOf(spec?.service);
+    const request = caller?.request;
+    const token = tokenOrThrow(
+      provider,
+      await resolver.resolve({
         provider,
-        await resolver.resolve({
-          provider,
-          scopes: spec.scopes,
-          ...(request === undefined ? {} : { request }),
-          ...(caller?.account === undefined ? {} : { account: caller.account }),
-        }),
-      );
-      const identityId = token.identity?.id;
-      const key = [identityId ?? "", token.account, spec.service, spec.version, ...spec.scopes].join(
-        "\u0000",
-      );
-      const fingerprint = [...token.scopes].sort().join(" ");
-      let entry = cache.get(key);
-      if (entry !== undefined && entry.fingerprint !== fingerprint) {
-        cache.delete(key);
-        entry = undefined;
-      }
-      if (entry === undefined) {
-        const bound: { entry?: Entry } = {};
-        const auth = authClientOf(
-          callerTokens({
-            resolver,
-            provider,
-            scopes: spec.scopes,
-            account: token.account,
-            request: () => bound.entry?.request,
-            expect: { identityId, account: token.account },
-            throttleMs,
-            onLost: () => {
-              if (cache.peek(key) === bound.entry) cache.delete(key);
-            },
-          }),
-        );
-        const client = factory({ ...options.clientOptions, version: spec.version, auth });
-        entry = { client, auth, identityId, account: token.account, fingerprint, request };
-        bound.entry = entry;
-        cache.set(key, entry);
-        builds++;
-      }
-      entry.request = request;
-      return entry.client as GoogleServiceClient<Apis, typeof spec.service>;
+        scopes: spec.scopes,
+        ...(request === undefined ? {} : { request }),
+        ...(caller?.account === undefined ? {} : { account: caller.account }),
+      }),
+    );
+    const identityId = token.identity?.id;
+    const key = [identityId ?? "", token.account, spec.service, spec.version, ...spec.scopes].join("\u0000");
+    const fingerprint = [...token.scopes].sort().join(" ");
+    let entry = cache.get(key);
+    if (entry !== undefined && entry.fingerprint !== fingerprint) {
+      cache.delete(key);
+      entry = undefined;
+    }
+    if (entry === undefined) {
+      const bound: { entry?: Entry } = {};
+      const tokens = callerTokens({
+        resolver,
+        provider,
+        scopes: spec.scopes,
+        account: token.account,
+        request: () => bound.entry?.request,
+        expect: { identityId, account: token.account },
+        throttleMs,
+        onLost: () => {
+          if (cache.peek(key) === bound.entry) cache.delete(key);
+        },
+      });
+      const auth = authClientOf(tokens);
+      const client = factory({ ...options.clientOptions, version: spec.version, auth });
+      entry = { client, auth, tokens, identityId, account: token.account, fingerprint, request };
+      bound.entry = entry;
+      cache.set(key, entry);
+      builds++;
+    }
+    entry.request = request;
+    return { client: entry.client, tokens: entry.tokens, token };
+  }
+
+  const services: GoogleServices<Apis> = {
+    async get(caller, spec) {
+      return (await acquire(caller, spec)).client as GoogleServiceClient<Apis, typeof spec.service>;
     },
     invalidate(filter = {}) {
       return drop(
@@ -261,4 +263,24 @@ export function createGoogleServices<Apis extends GoogleApis>(
       return builds;
     },
   };
+  acquirers.set(services, acquire);
+  return services;
+}
+
+/** A client with the token `resolve()` just returned for it. @internal */
+export interface Acquired {
+  readonly client: unknown;
+  readonly tokens: CallerTokens;
+  readonly token: TokenResult;
+}
+
+const acquirers = new WeakMap<object, (caller: GoogleCaller, spec: GoogleServiceSpec) => Promise<Acquired>>();
+
+/** {@link GoogleServices.get} plus the token it resolved (for the MCP helper). @internal */
+export function acquireService(
+  services: object,
+  caller: GoogleCaller,
+  spec: GoogleServiceSpec,
+): Promise<Acquired> | undefined {
+  return acquirers.get(services)?.(caller, spec);
 }

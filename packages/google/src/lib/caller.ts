@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { RequestLike, ResolveInput, ResolveResult, Resolver, TokenResult } from "@credstack/core";
 import { AuthorizationRequiredError, CallerUnauthorizedError } from "../errors.js";
 
@@ -27,6 +28,24 @@ export interface CallerTokens {
    * the credential and throttled (at most one per `throttleMs`); inside the window a plain `resolve()`.
    */
   afterUnauthorized(rejected: TokenResult): Promise<TokenResult>;
+}
+
+/** A token `resolve()` just returned for a tool call, handed to that call's first API request. @internal */
+interface Primed {
+  readonly tokens: CallerTokens;
+  readonly token: TokenResult;
+  used: boolean;
+}
+
+const primed = new AsyncLocalStorage<Primed>();
+
+/**
+ * Runs `fn` (a tool handler) so that the first request of `tokens` inside it uses `token`, which
+ * `resolve()` returned for this very call, instead of resolving a second time. Later requests resolve.
+ * @internal
+ */
+export function withPrimedToken<T>(tokens: CallerTokens, token: TokenResult, fn: () => T): T {
+  return primed.run({ tokens, token, used: false }, fn);
 }
 
 interface Gate {
@@ -99,8 +118,13 @@ export function callerTokens(binding: CallerBinding): CallerTokens {
     }
     return token;
   };
-  return {
+  const self: CallerTokens = {
     async token() {
+      const ready = primed.getStore();
+      if (ready !== undefined && ready.tokens === self && !ready.used) {
+        ready.used = true;
+        return ready.token;
+      }
       return check(await resolver.resolve(inputOf(false)));
     },
     async afterUnauthorized(rejected) {
@@ -124,4 +148,5 @@ export function callerTokens(binding: CallerBinding): CallerTokens {
       }
     },
   };
+  return self;
 }
