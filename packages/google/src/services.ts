@@ -1,7 +1,7 @@
 import type { RefreshEvent, RequestLike, Resolver, TokenResult } from "@credstack/core";
 import { resolveScopes, type ScopeRegistry } from "@credstack/scopes";
 import { LRUCache } from "lru-cache";
-import { authClientOf, type CredstackAuthClient } from "./auth-client.js";
+import { authClientOf } from "./auth-client.js";
 import { GoogleConfigError } from "./errors.js";
 import { type CallerTokens, callerTokens, tokenOrThrow } from "./lib/caller.js";
 
@@ -127,7 +127,6 @@ export interface GoogleServices<Apis extends GoogleApis> {
 
 interface Entry {
   readonly client: unknown;
-  readonly auth: CredstackAuthClient;
   readonly tokens: CallerTokens;
   readonly identityId: string | undefined;
   readonly account: string;
@@ -231,7 +230,7 @@ export function createGoogleServices<Apis extends GoogleApis>(
       });
       const auth = authClientOf(tokens);
       const client = factory({ ...options.clientOptions, version: spec.version, auth });
-      entry = { client, auth, tokens, identityId, account: token.account, fingerprint, request };
+      entry = { client, tokens, identityId, account: token.account, fingerprint, request };
       bound.entry = entry;
       cache.set(key, entry);
       builds++;
