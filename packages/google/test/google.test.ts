@@ -1,5 +1,5 @@
 import { drive } from "@googleapis/drive";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AuthorizationRequiredError,
   CallerUnauthorizedError,
@@ -7,21 +7,11 @@ import {
   credstackAuthClient,
   googleService,
 } from "../src/index.js";
-import { googleScope, type Stack, startStack } from "./helpers/setup.js";
+import { googleScope, user, useStack } from "./helpers/setup.js";
 
-let stack: Stack;
+const stack = useStack();
+
 const driveRead = googleService("drive", "v3", { scopes: ["drive_read"] });
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
-
-let n = 0;
-/** A fresh account per test: tests share the servers, never credentials. */
-const user = (name: string) => `${name}-${++n}@example.com`;
 
 function servicesOf(options: { maxEntries?: number; ttlMs?: number; refreshThrottleMs?: number } = {}) {
   return createGoogleServices({
@@ -33,10 +23,6 @@ function servicesOf(options: { maxEntries?: number; ttlMs?: number; refreshThrot
 }
 
 const apiCallsOf = (account: string) => stack.api.log.filter((entry) => entry.account === account);
-
-beforeEach(() => {
-  stack.now = Date.now();
-});
 
 describe("googleService", () => {
   it("resolves groups and legacy names once, to canonical scopes", () => {

@@ -3,25 +3,13 @@ import { drive } from "@googleapis/drive";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createGoogleServices, googleService } from "../src/index.js";
 import { withGoogleService } from "../src/mcp.js";
-import { googleScope, type Stack, startStack } from "./helpers/setup.js";
+import { googleScope, user, useStack } from "./helpers/setup.js";
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
-beforeEach(() => {
-  stack.now = Date.now();
-});
-
-let n = 0;
-const user = (name: string) => `${name}-${++n}@example.com`;
+const stack = useStack();
 
 /** An MCP server with two Drive tools, and a real SDK client whose calls carry `email`'s verified token. */
 async function connect(email: string | undefined, google = services()) {

@@ -1,25 +1,14 @@
 import { Client, GraphError, HTTPMessageHandler } from "@microsoft/microsoft-graph-client";
 import { Octokit } from "@octokit/rest";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AuthorizationRequiredError } from "../src/errors.js";
 import { authorizedFetch } from "../src/fetch.js";
 import { credstackOctokitAuth, type OctokitAuthOptions } from "../src/github.js";
 import { credstackGraphAuthProvider, credstackGraphMiddleware } from "../src/graph.js";
-import { type Stack, startStack } from "./helpers/setup.js";
+import { user, useStack } from "./helpers/setup.js";
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
-beforeEach(() => {
-  stack.now = Date.now();
-});
+const stack = useStack();
 
-let n = 0;
-const user = (name: string) => `${name}-${++n}@example.com`;
 const apiCallsOf = (account: string) => stack.api.log.filter((entry) => entry.account === account);
 const tokenOf = async (provider: string, account: string) =>
   (await stack.store.get({ provider, account }))?.accessToken as string;

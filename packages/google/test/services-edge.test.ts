@@ -1,24 +1,13 @@
 import type { ResolveInput, Resolver } from "@credstack/core";
 import { drive } from "@googleapis/drive";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { authorizedFetch } from "../src/fetch.js";
 import { CallerUnauthorizedError, createGoogleServices, googleService } from "../src/index.js";
 import { withGoogleService } from "../src/mcp.js";
-import { googleScope, type Stack, startStack } from "./helpers/setup.js";
+import { googleScope, user, useStack } from "./helpers/setup.js";
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
-beforeEach(() => {
-  stack.now = Date.now();
-});
+const stack = useStack();
 
-let n = 0;
-const user = (name: string) => `${name}-${++n}@example.com`;
 const driveRead = googleService("drive", "v3", { scopes: ["drive_read"] });
 
 /** The stack's resolver, counting calls (and optionally rewriting answers). */

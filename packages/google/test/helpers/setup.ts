@@ -9,6 +9,7 @@ import {
 } from "@credstack/core";
 import { type CredentialStore, memoryStore } from "@credstack/storage";
 import { type ApiServer, startApiServer } from "@credstack/test-services";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 
 const issuer = "https://identity.test";
 const audience = "https://tools.test/mcp";
@@ -116,3 +117,28 @@ export async function startStack(): Promise<Stack> {
 
 /** The canonical Google scope URL of a short name. */
 export const googleScope = (name: string) => `https://www.googleapis.com/auth/${name}`;
+
+/**
+ * One stack for the calling test file: started before its tests, closed after them, its clock reset to
+ * now before each test. Returns the stack (usable inside tests and hooks).
+ */
+export function useStack(): Stack {
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+  beforeEach(() => {
+    if (stack !== undefined) stack.now = Date.now();
+  });
+  return new Proxy({} as Stack, {
+    get: (_, property) => Reflect.get(stack as Stack, property),
+    set: (_, property, value) => Reflect.set(stack as Stack, property, value),
+  });
+}
+
+let users = 0;
+/** A fresh account per test: the tests of a file share the servers, never credentials. */
+export const user = (name: string) => `${name}-${++users}@example.com`;
