@@ -1,3 +1,4 @@
+import type { CallerTokens } from "./lib/caller.js";
 import type { CallerOptions } from "./lib/options.js";
 import { tokensOf } from "./lib/options.js";
 
@@ -37,7 +38,14 @@ const replayable = (body: RequestInit["body"] | undefined) =>
  * ```
  */
 export function authorizedFetch(options: AuthorizedFetchOptions): AuthorizedFetch {
-  const tokens = tokensOf("authorizedFetch", options?.provider, options);
+  return fetchFor(tokensOf("authorizedFetch", options?.provider, options), options);
+}
+
+/** The `fetch` of a caller's token source. @internal */
+export function fetchFor(
+  tokens: CallerTokens,
+  options: { readonly fetch?: typeof fetch | undefined; readonly scheme?: string | undefined },
+): AuthorizedFetch {
   const send = options.fetch ?? globalThis.fetch;
   const scheme = options.scheme ?? "Bearer";
   const withToken = (input: string | URL | Request, init: RequestInit | undefined, token: string) => {

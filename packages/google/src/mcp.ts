@@ -1,8 +1,10 @@
-import type { HeadersLike, RequestLike } from "@credstack/core";
+import type { HeadersLike, RequestLike, Resolver } from "@credstack/core";
 import { authorizationRequiredResult, type ToolExtra, type UnauthorizedContent } from "@credstack/mcp";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { AuthorizationRequiredError, CallerUnauthorizedError, GoogleConfigError } from "./errors.js";
+import { type AuthorizedFetch, fetchFor } from "./fetch.js";
 import { withPrimedToken } from "./lib/caller.js";
+import { tokensOf } from "./lib/options.js";
 import {
   acquireService,
   type GoogleApis,
@@ -112,6 +114,77 @@ export function withGoogleService<
       const { client, tokens, token } = await acquired;
       const service = client as GoogleServiceClient<Apis, Name>;
       return await withPrimedToken(tokens, token, () => handler({ service, args, extra }));
+    } catch (error) {
+      if (error instanceof AuthorizationRequiredError)
+        return authorizationRequiredResult(error.provider, error);
+      if (error instanceof CallerUnauthorizedError) return unauthorizedResult(error);
+      throw error;
+    }
+  };
+}
+
+/** What a {@link withAuthorizedFetch} handler receives. */
+export interface AuthorizedFetchCall<Args> {
+  /** A `fetch` sending the caller's provider token (401 → one shared refresh → one retry). */
+  readonly fetch: AuthorizedFetch;
+  /** The tool's arguments as the SDK validated them (`undefined` for a tool without input schema). */
+  readonly args: Args;
+  /** The SDK's request context. */
+  readonly extra: ToolExtra;
+}
+
+/** Options of {@link withAuthorizedFetch}. */
+export interface WithAuthorizedFetchOptions<Args> extends WithGoogleServiceOptions<Args> {
+  /** The provider slug (`github`, `microsoft`, or any configured provider). */
+  readonly provider: string;
+  /** The scopes the tool needs, in any form the provider's scope registry accepts. */
+  readonly scopes: readonly string[];
+  /** At most one forced refresh per credential in this window, after a 401. @default 10000 */
+  readonly refreshThrottleMs?: number;
+  /** The `fetch` to send with. @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+}
+
+/**
+ * {@link withGoogleService} for any provider: the handler receives an `authorizedFetch` for the caller.
+ * The scopes are checked through `resolve()` before the handler runs; when the user must authorize, the
+ * tool returns `@credstack/mcp`'s "authorization required" result (only the missing scopes) without
+ * calling the handler.
+ *
+ * @example
+ * ```ts
+ * server.registerTool("github_me", {},
+ *   withAuthorizedFetch(resolver, { provider: "github", scopes: ["read:user"] }, async ({ fetch }) => {
+ *     const me = await (await fetch("https://api.github.com/user")).json();
+ *     return { content: [{ type: "text", text: me.login }] };
+ *   }));
+ * ```
+ */
+export function withAuthorizedFetch<Args = undefined>(
+  resolver: Resolver,
+  options: WithAuthorizedFetchOptions<Args>,
+  handler: (call: AuthorizedFetchCall<Args>) => CallToolResult | Promise<CallToolResult>,
+): GoogleServiceToolCallback<Args> {
+  // Checks the options once, when the tool is defined.
+  tokensOf("withAuthorizedFetch", options?.provider, { resolver, scopes: options?.scopes });
+  if (typeof handler !== "function") {
+    throw new GoogleConfigError("withAuthorizedFetch: handler must be a function.");
+  }
+  return async (...params) => {
+    const extra = (params.length > 1 ? params[1] : params[0]) as ToolExtra;
+    const args = (params.length > 1 ? params[0] : undefined) as Args;
+    const account = options.account?.(args);
+    const tokens = tokensOf("withAuthorizedFetch", options.provider, {
+      resolver,
+      request: requestOf(extra),
+      scopes: options.scopes,
+      ...(account === undefined ? {} : { account }),
+      ...(options.refreshThrottleMs === undefined ? {} : { refreshThrottleMs: options.refreshThrottleMs }),
+    });
+    try {
+      const first = await tokens.token();
+      const fetch = fetchFor(tokens, { fetch: options.fetch });
+      return await withPrimedToken(tokens, first, () => handler({ fetch, args, extra }));
     } catch (error) {
       if (error instanceof AuthorizationRequiredError)
         return authorizationRequiredResult(error.provider, error);

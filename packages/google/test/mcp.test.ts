@@ -6,7 +6,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createGoogleServices, googleService } from "../src/index.js";
-import { withGoogleService } from "../src/mcp.js";
+import { withAuthorizedFetch, withGoogleService } from "../src/mcp.js";
 import { googleScope, user, useStack } from "./helpers/setup.js";
 
 const stack = useStack();
@@ -35,6 +35,14 @@ async function connect(email: string | undefined, google = services()) {
       googleService("drive", "v3", { scopes: ["drive_read", "gmail.readonly"] }),
       async () => ({ content: [{ type: "text", text: "ok" }] }),
     ),
+  );
+  server.registerTool(
+    "github_me",
+    { description: "Your GitHub login." },
+    withAuthorizedFetch(stack.resolver, { provider: "github", scopes: ["read:user"] }, async ({ fetch }) => {
+      const me = (await (await fetch(`${stack.api.githubBaseUrl}/user`)).json()) as { login: string };
+      return { content: [{ type: "text", text: me.login }], structuredContent: { login: me.login } };
+    }),
   );
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   if (email !== undefined) {
@@ -145,5 +153,35 @@ describe("withGoogleService (real MCP SDK server and client)", () => {
     });
     expect(google.size).toBe(0);
     await close();
+  });
+
+  it("withAuthorizedFetch: any provider, same rules", async () => {
+    const alice = user("alice");
+    const bob = user("bob");
+    const { accessToken } = await stack.seed("github", alice, ["read:user"]);
+    const asAlice = await connect(alice);
+    expect((await asAlice.client.callTool({ name: "github_me" })).structuredContent).toEqual({
+      login: alice,
+    });
+    expect(stack.api.log.at(-1)).toMatchObject({ account: alice, token: accessToken, status: 200 });
+    stack.api.expire(accessToken);
+    const redemptions = stack.api.calls.redemptions;
+    const again = await Promise.all(
+      Array.from({ length: 10 }, () => asAlice.client.callTool({ name: "github_me" })),
+    );
+    expect(again.map((result) => result.structuredContent)).toEqual(Array(10).fill({ login: alice }));
+    expect(stack.api.calls.redemptions - redemptions).toBe(1);
+    await asAlice.close();
+
+    const asBob = await connect(bob);
+    const before = stack.api.calls.api;
+    const result = await asBob.client.callTool({ name: "github_me" });
+    expect(result.structuredContent).toMatchObject({
+      error: "authorization_required",
+      provider: "github",
+      missingScopes: ["read:user"],
+    });
+    expect(stack.api.calls.api).toBe(before);
+    await asBob.close();
   });
 });
