@@ -5,6 +5,7 @@
  */
 export { type MotoServer, startMoto } from "./moto.js";
 export {
+  type OidcMachineClient,
   type OidcProviderOptions,
   type OidcProviderServer,
   startOidcProvider,
