@@ -44,7 +44,8 @@ export interface StoreOAuthClientProviderOptions {
    * grant (`client_secret_basic`, `client_secret_post` or `private_key_jwt`), keeps them in the store like
    * interactive ones, and obtains a new token once the stored one has expired (or the server answers `401`). The scope
    * requested is `clientMetadata.scope`. Set `issuer` too, so the credentials are only ever presented to
-   * that authorization server. Excludes `redirectUrl`, `clientInformation` and `clientMetadataUrl`.
+   * that authorization server. Excludes `redirectUrl`, `clientInformation` and `clientMetadataUrl`. Needs
+   * `@modelcontextprotocol/sdk` >= 1.24 (the `prepareTokenRequest` hook).
    * @default undefined (interactive)
    */
   readonly clientCredentials?: ClientCredentials;
