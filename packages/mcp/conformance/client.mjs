@@ -68,8 +68,11 @@ function interactiveProvider(store, serverUrl, extra = {}) {
   return { provider, pending };
 }
 
-/** Runs `operation`; when it needs an authorization the provider completed, finishes it and runs it again. */
-async function authorized(transport, pending, operation) {
+/**
+ * Runs `operation`; when it fails for an authorization the provider has just completed (the code is in
+ * `pending`), finishes it on the transport in use and runs `operation` again.
+ */
+async function withAuthorization(pending, transportInUse, operation) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation();
@@ -83,45 +86,47 @@ async function authorized(transport, pending, operation) {
       }
       const code = pending.code;
       pending.code = undefined;
-      await transport.finishAuth(code);
+      await transportInUse().finishAuth(code);
     }
   }
 }
 
 /** Connects a client (with `capabilities`) through a transport using `provider`, authorizing when asked. */
 async function connect(serverUrl, provider, pending, options = {}) {
-  for (let attempt = 1; ; attempt++) {
-    const transport = new StreamableHTTPClientTransport(new URL(serverUrl), {
-      ...(provider === undefined ? {} : { authProvider: provider }),
-      ...options.transport,
-    });
-    const client = new Client(
-      { name: "credstack-conformance-client", version: "0.0.0" },
-      { capabilities: options.capabilities ?? {} },
-    );
-    try {
+  let transport;
+  let client;
+  await withAuthorization(
+    pending,
+    () => transport,
+    async () => {
+      // A transport whose connection was refused is not reused: each attempt gets a new one.
+      transport = new StreamableHTTPClientTransport(new URL(serverUrl), {
+        ...(provider === undefined ? {} : { authProvider: provider }),
+        ...options.transport,
+      });
+      client = new Client(
+        { name: "credstack-conformance-client", version: "0.0.0" },
+        { capabilities: options.capabilities ?? {} },
+      );
       await client.connect(transport);
-      return { client, transport };
-    } catch (error) {
-      if (
-        !(error instanceof UnauthorizedError) ||
-        pending?.code === undefined ||
-        attempt >= maxAuthorizations
-      ) {
-        throw error;
-      }
-      const code = pending.code;
-      pending.code = undefined;
-      await transport.finishAuth(code);
-    }
-  }
+    },
+  );
+  return { client, transport };
 }
 
 /** The auth scenarios: connect, list tools, call the test tool, each authorizing when the server asks. */
 async function authScenario(serverUrl, provider, pending) {
   const { client, transport } = await connect(serverUrl, provider, pending);
-  await authorized(transport, pending, () => client.listTools());
-  await authorized(transport, pending, () => client.callTool({ name: "test-tool", arguments: {} }));
+  await withAuthorization(
+    pending,
+    () => transport,
+    () => client.listTools(),
+  );
+  await withAuthorization(
+    pending,
+    () => transport,
+    () => client.callTool({ name: "test-tool", arguments: {} }),
+  );
   await transport.close();
 }
 
