@@ -13,6 +13,7 @@ export {
 } from "./api-server.js";
 export { type MotoServer, startMoto } from "./moto.js";
 export {
+  type OidcMachineClient,
   type OidcProviderOptions,
   type OidcProviderServer,
   startOidcProvider,
