@@ -3,11 +3,16 @@
 
 Usage: python3 make-legacy-fixtures.py OUT_DIR
 
-The encryption follows the legacy server's auth/middleware.py: Fernet keyed from .auth_encryption_key or
-from MCP_API_KEY via HKDF-SHA256, the double-base64 `.enc` blob, and the v2 JSON envelope (random content
-key wrapped per recipient, HMAC-SHA256 over json.dumps(sort_keys=True) keyed with .auth_encryption_key).
-OUT_DIR.manifest.json (beside OUT_DIR) tells the tests what to expect: keys, mappings, the JSON inside each
-file, and the error code each broken file must produce. Generated data only; every token is fake.
+Every writer of the legacy server's public history (auth/google_auth.py, auth/middleware.py,
+auth/user_api_keys.py): plaintext JSON of each era (named from the email as typed, then lower-cased), the
+double-base64 Fernet `.enc` blob keyed from .auth_encryption_key or MCP_API_KEY (HKDF-SHA256), v2 server
+envelopes, per-user envelopes (first sign-in, linked second recipient, OAuth recipient with and without a
+linkage password, re-authorization reusing the content key), a refresh's server envelope over a per-user
+one, MEMORY_WITH_BACKUP backups of both kinds, token groups, `.user_api_keys.json` and the encrypted
+`.oauth_linkage_prefs.json`; then hostile variants (swaps of every kind, stripped HMAC, bit flips with and
+without a recomputed HMAC, truncations, wrong keys). OUT_DIR.manifest.json (beside OUT_DIR) tells the tests
+what to expect per file (`files`: status, error code, account, evidence), the keys an operator supplies,
+the mapping, and the JSON inside each importable file. Generated data only; every token is fake.
 """
 import base64
 import hashlib
@@ -33,7 +38,7 @@ def user_key(tag):
     return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
 
 
-GRACE_KEY, LINKED_KEY, IVAN_KEY, KIM_KEY, LARRY_KEY, PAUL_KEY, HANK_KEY, NINA_KEY = (user_key(t) for t in range(8))
+GRACE_KEY, LINKED_KEY, IVAN_KEY, KIM_KEY, LARRY_KEY, PAUL_KEY, HANK_KEY, NINA_KEY, RITA_KEY = (user_key(t) for t in range(9))
 GOOGLE_SUB = "109876543210987654321"  # judy, linkage password "hunter2"
 KIM_SUB, OLGA_SUB, LARRY_SUB = "100000000000000000001", "100000000000000000002", "100000000000000000003"
 NOW = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -333,6 +338,10 @@ fail("ivan_at_example_com_credentials.enc", "ERR_KEY_NOT_FOUND")
 register("hank@example.com", HANK_KEY)
 write("hank_at_example_com_credentials.enc", json.dumps(grace_env))
 fail("hank_at_example_com_credentials.enc", "ERR_INTEGRITY")
+# Per-user envelope moved (no twin left behind) over another user's name: its recipient is bound to rita.
+register("rita@example.com", RITA_KEY)
+write("sven_at_example_com_credentials.enc", json.dumps(per_user_envelope(creds("rita"), [RITA_KEY])))
+fail("sven_at_example_com_credentials.enc", "ERR_INTEGRITY")
 # Server envelope over another user's: byte-identical twins, nothing inside tells whose: neither imported.
 sam_env = json.dumps(server_envelope(creds("sam"), SERVER_KEY))
 write("sam_at_example_com_credentials.enc", sam_env)
@@ -424,7 +433,7 @@ manifest = {
         "serverKey": SERVER_KEY.decode(),
         "mcpApiKey": MCP_API_KEY,
         # What the operator supplies: the per-user keys users kept, and judy's identity with its password.
-        "userKeysByAccount": {"grace@example.com": GRACE_KEY, "paul@example.com": PAUL_KEY},
+        "userKeysByAccount": {"grace@example.com": GRACE_KEY, "paul@example.com": PAUL_KEY, "rita@example.com": RITA_KEY},
         "oauthIdentities": [{"sub": GOOGLE_SUB, "password": "hunter2", "account": "judy@example.com"}],
         "linkedKey": LINKED_KEY,
         "ivanKey": IVAN_KEY,
