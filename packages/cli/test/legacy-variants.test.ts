@@ -117,7 +117,7 @@ describe("credstack import-legacy / migrate on every legacy writer's files and t
     const byFile = new Map(
       (JSON.parse(result.stdout) as { files: ReportLine[] }).files.map((f) => [f.file, f]),
     );
-    expect(byFile.get("grace_at_example_com_credentials.enc")).toMatchObject({ status: "failed" });
+    expect(byFile.get("grace_at_example_com_credentials.enc")).toMatchObject({ code: "ERR_KEY_NOT_FOUND" });
     expect(byFile.get("judy_at_example_com_credentials.enc")).toMatchObject({ code: "ERR_KEY_NOT_FOUND" });
     expect(byFile.get("paul_at_example_com_backup.enc")).toMatchObject({ code: "ERR_KEY_NOT_FOUND" });
     expect(byFile.get("x_y_at_example_com_credentials.enc")?.status).toBe("ambiguous");

@@ -1,48 +1,21 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createAuthorizer,
-  createRefresher,
-  createResolver,
-  defaultChain,
-  type ProviderConfig,
-} from "@credstack/core";
 import { googleGroups, resolveScopes } from "@credstack/scopes";
 import { memoryStore } from "@credstack/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importLegacy, legacySafeName } from "../src/index.js";
+import { legacyGoogle, resolverOver, startForbiddenTokenEndpoint } from "./no-consent-resolver.js";
 
-// A token endpoint that must never be called: a covered request needs neither refresh nor consent.
-let tokenServer: Server;
-let tokenCalls = 0;
-let tokenEndpoint: string;
+let tokenEndpoint: Awaited<ReturnType<typeof startForbiddenTokenEndpoint>>;
 let dir: string;
 beforeAll(async () => {
-  tokenServer = createServer((_req, res) => {
-    tokenCalls++;
-    res.writeHead(400, { "content-type": "application/json" }).end('{"error":"invalid_grant"}');
-  });
-  await new Promise<void>((resolve) => tokenServer.listen(0, "127.0.0.1", resolve));
-  tokenEndpoint = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/token`;
+  tokenEndpoint = await startForbiddenTokenEndpoint();
   dir = mkdtempSync(join(tmpdir(), "credstack-legacy-groups-"));
 });
 afterAll(async () => {
-  await new Promise((resolve) => tokenServer.close(resolve));
+  await tokenEndpoint.close();
   rmSync(dir, { recursive: true, force: true });
-});
-
-const provider = (): ProviderConfig => ({
-  issuer: "https://accounts.google.com",
-  authorization_endpoint: "https://accounts.google.com/o/oauth2/v2/auth",
-  token_endpoint: tokenEndpoint,
-  clientId: "client-123.apps.googleusercontent.com",
-  clientSecret: "client-secret",
-  redirectUri: "http://localhost:8002/oauth2callback",
-  scopes: "google",
-  allowInsecureRequests: true,
 });
 
 /** Writes the plaintext file the legacy server's current release writes for `email` with `scopes`. */
@@ -121,22 +94,15 @@ describe("after import, every legacy group a user's legacy grant covers resolves
     const store = memoryStore();
     const report = await importLegacy({ dir, to: store });
     expect(report.failed + report.ambiguous, JSON.stringify(report.files)).toBe(0);
-    const providers = { google: provider() };
-    const refresher = createRefresher({ store, providers });
-    const authorizer = createAuthorizer({ store, providers, refresher });
-    const resolver = createResolver({
-      chain: defaultChain({ refresher, authorizer }),
-      providers,
-      trustAccountArgument: true,
-    });
-    const before = tokenCalls;
+    const { resolver, refresher } = resolverOver(store, { google: legacyGoogle(tokenEndpoint.url) });
+    const before = tokenEndpoint.calls();
     const accounts = [own, ...(coveredByWorkspaceGrant.includes(group) ? ["workspace@example.com"] : [])];
     for (const account of accounts) {
       const result = await resolver.resolve({ provider: "google", account, scopes: [group] });
       expect(result.kind, `${group} for ${account}`).toBe("token");
       if (result.kind === "token") expect(result.accessToken).toBe(`ya29.access-${account}`);
     }
-    expect(tokenCalls - before).toBe(0);
+    expect(tokenEndpoint.calls() - before).toBe(0);
     await refresher.close();
   });
 });

@@ -259,7 +259,8 @@ export async function scanLegacyDirectory(settings: ScanSettings): Promise<Scann
   const twins = twinConflicts(loaded, opened);
   const scanned = opened.map((entry): ScannedFile => {
     const twin = twins.get(entry.file);
-    if (twin === undefined) return entry;
+    // A file that cannot be read keeps its own error (supply the key, and the evidence decides).
+    if (twin === undefined || entry.status === "failed") return entry;
     return {
       file: entry.file,
       status: "failed",
