@@ -38,7 +38,9 @@ def user_key(tag):
     return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
 
 
-GRACE_KEY, LINKED_KEY, IVAN_KEY, KIM_KEY, LARRY_KEY, PAUL_KEY, HANK_KEY, NINA_KEY, RITA_KEY = (user_key(t) for t in range(9))
+GRACE_KEY, LINKED_KEY, IVAN_KEY, KIM_KEY, LARRY_KEY, PAUL_KEY, HANK_KEY, NINA_KEY, RITA_KEY, URSULA_KEY = (
+    user_key(t) for t in range(10)
+)
 GOOGLE_SUB = "109876543210987654321"  # judy, linkage password "hunter2"
 KIM_SUB, OLGA_SUB, LARRY_SUB = "100000000000000000001", "100000000000000000002", "100000000000000000003"
 NOW = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -135,7 +137,7 @@ def server_envelope(data, wrap_key, *, with_hmac=True):
     return envelope
 
 
-def per_user_envelope(data, keys):
+def per_user_envelope(data, keys, *, token_expiry=True):
     cek = Fernet.generate_key()
     recipients = {key_id(k): base64.urlsafe_b64encode(Fernet(per_user_fernet_key(k)).encrypt(cek)).decode() for k in keys}
     envelope = {
@@ -143,8 +145,9 @@ def per_user_envelope(data, keys):
         "enc": "per_user",
         "recipients": recipients,
         "data": base64.urlsafe_b64encode(Fernet(cek).encrypt(json.dumps(data).encode())).decode(),
-        "token_expiry": data.get("expiry"),
     }
+    if token_expiry:  # releases 1.10 and 1.11 wrote no token_expiry
+        envelope["token_expiry"] = data.get("expiry")
     envelope["hmac"] = envelope_hmac(envelope)
     return envelope
 
@@ -313,6 +316,13 @@ nina = creds("nina", hours=6)
 write("nina_at_example_com_credentials.enc", json.dumps(server_envelope(nina, SERVER_KEY)))
 ok("nina_at_example_com_credentials.enc", "nina@example.com", "envelope-server", nina, "file-name")
 
+# Releases 1.10 and 1.11: per-user envelopes without token_expiry (and a registry entry in the plain
+# `hash: email` form some development versions wrote, which the legacy reader also accepted).
+registry[key_id(URSULA_KEY)] = "ursula@example.com"
+ursula = creds("ursula")
+write("ursula_at_example_com_credentials.enc", json.dumps(per_user_envelope(ursula, [URSULA_KEY], token_expiry=False)))
+ok("ursula_at_example_com_credentials.enc", "ursula@example.com", "envelope-per-user", ursula, "recipient-binding")
+
 # MEMORY_WITH_BACKUP with a per-user key: a per-user backup envelope.
 register("paul@example.com", PAUL_KEY)
 paul = creds("paul")
@@ -433,7 +443,12 @@ manifest = {
         "serverKey": SERVER_KEY.decode(),
         "mcpApiKey": MCP_API_KEY,
         # What the operator supplies: the per-user keys users kept, and judy's identity with its password.
-        "userKeysByAccount": {"grace@example.com": GRACE_KEY, "paul@example.com": PAUL_KEY, "rita@example.com": RITA_KEY},
+        "userKeysByAccount": {
+            "grace@example.com": GRACE_KEY,
+            "paul@example.com": PAUL_KEY,
+            "rita@example.com": RITA_KEY,
+            "ursula@example.com": URSULA_KEY,
+        },
         "oauthIdentities": [{"sub": GOOGLE_SUB, "password": "hunter2", "account": "judy@example.com"}],
         "linkedKey": LINKED_KEY,
         "ivanKey": IVAN_KEY,
