@@ -122,6 +122,14 @@ interface Loaded extends Candidate {
   readonly error: unknown;
 }
 
+/** What twin detection keeps of a file once scanned: its slot and the digest of its content. */
+interface Digested extends Candidate {
+  readonly digest: string | undefined;
+}
+
+const digestOf = (bytes: Buffer | undefined) =>
+  bytes === undefined ? undefined : createHash("sha256").update(bytes.toString("utf8").trim()).digest("hex");
+
 async function load(candidate: Candidate): Promise<Loaded> {
   try {
     const info = await lstat(candidate.path);
@@ -210,12 +218,10 @@ const slotOf = (c: Candidate) => `${c.group ?? ""}/${c.safe.toLowerCase()}`;
  * evidence (the credential's own identity or a recipient binding) tells which account the content
  * belongs to, neither can be trusted. Returns the files to refuse, each with its twin.
  */
-function twinConflicts(loaded: readonly Loaded[], scanned: readonly ScannedFile[]): Map<string, string> {
-  const byContent = new Map<string, Loaded[]>();
-  for (const c of loaded) {
-    if (c.bytes === undefined) continue;
-    const digest = createHash("sha256").update(c.bytes.toString("utf8").trim()).digest("hex");
-    byContent.set(digest, [...(byContent.get(digest) ?? []), c]);
+function twinConflicts(files: readonly Digested[], scanned: readonly ScannedFile[]): Map<string, string> {
+  const byContent = new Map<string, Digested[]>();
+  for (const c of files) {
+    if (c.digest !== undefined) byContent.set(c.digest, [...(byContent.get(c.digest) ?? []), c]);
   }
   const strong = new Set(
     scanned
@@ -229,7 +235,7 @@ function twinConflicts(loaded: readonly Loaded[], scanned: readonly ScannedFile[
     if (new Set(group.map(slotOf)).size < 2) continue;
     for (const c of group) {
       if (strong.has(c.file)) continue;
-      const twin = group.find((other) => slotOf(other) !== slotOf(c)) as Loaded;
+      const twin = group.find((other) => slotOf(other) !== slotOf(c)) as Digested;
       refused.set(c.file, twin.file);
     }
   }
@@ -252,11 +258,14 @@ export async function scanLegacyDirectory(settings: ScanSettings): Promise<Scann
   const found: Candidate[] = [];
   const other: ScannedFile[] = [];
   await listDir(settings.dir, "", undefined, found, other);
-  const loaded: Loaded[] = [];
-  for (const candidate of found) loaded.push(await load(candidate));
+  const digested: Digested[] = [];
   const opened: ScannedFile[] = [];
-  for (const candidate of loaded) opened.push(await scanOne(candidate, settings));
-  const twins = twinConflicts(loaded, opened);
+  for (const candidate of found) {
+    const loaded = await load(candidate); // one file's bytes in memory at a time
+    opened.push(await scanOne(loaded, settings));
+    digested.push({ ...candidate, digest: digestOf(loaded.bytes) });
+  }
+  const twins = twinConflicts(digested, opened);
   const scanned = opened.map((entry): ScannedFile => {
     const twin = twins.get(entry.file);
     // A file that cannot be read keeps its own error (supply the key, and the evidence decides).
@@ -266,7 +275,7 @@ export async function scanLegacyDirectory(settings: ScanSettings): Promise<Scann
       status: "failed",
       error: new LegacyFileIntegrityError(
         entry.file,
-        `byte-identical to ${twin}, another account's file: a copy cannot be told from its original, so neither is imported`,
+        `byte-identical to ${twin}, the file of another account or token group: a copy cannot be told from its original, so neither is imported`,
       ),
     };
   });
