@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,14 +59,19 @@ async function serves(store: CredentialStore): Promise<void> {
 
 describe("legacy directory → file, Postgres and Redis stores → resolver serves the users", () => {
   const key = keyToBase64(generateKey());
+  const run = randomBytes(4).toString("hex");
   const targets: Record<string, () => Record<string, string>> = {
     file: () => ({
       CREDENTIAL_STORAGE_MODE: "file_encrypted",
       CREDENTIALS_DIR: join(mkdtempSync(join(tmpdir(), "credstack-e2e-")), "credentials"),
       CREDSTACK_KEY: key,
     }),
-    postgres: () => ({ CREDSTACK_STORE: `${pgUrl}?table=compat_e2e&schema=compat`, CREDSTACK_KEY: key }),
-    redis: () => ({ CREDSTACK_STORE: `${redisUrl}?prefix=compat-e2e`, CREDSTACK_KEY: key }),
+    // Fresh names per run: the servers may be shared with other runs.
+    postgres: () => ({
+      CREDSTACK_STORE: `${pgUrl}?table=compat_e2e_${run}&schema=compat`,
+      CREDSTACK_KEY: key,
+    }),
+    redis: () => ({ CREDSTACK_STORE: `${redisUrl}?prefix=compat-e2e-${run}`, CREDSTACK_KEY: key }),
   };
   for (const [name, env] of Object.entries(targets)) {
     it(`${name}: imports every variant, idempotently, and serves without re-authorization`, async () => {
