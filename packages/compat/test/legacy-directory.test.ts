@@ -125,6 +125,13 @@ describe("legacyDirectoryStore over files written by Python cryptography", () =>
     }
   });
 
+  it("a supplied key bound to another account than the registry says is a conflict", async () => {
+    const grace = m.keys.userKeysByAccount["grace@example.com"] as string;
+    const scan = await open({ keys: { userKeysByAccount: { "mallory@example.com": grace } } }).scan();
+    const entry = scan.find((f) => f.file === "grace_at_example_com_credentials.enc");
+    expect(entry?.status === "failed" && entry.error.code).toBe("ERR_INTEGRITY");
+  });
+
   it("decrypts per-user envelopes only with a recipient's key", async () => {
     const noUserKeys = await open({ keys: { mcpApiKey: m.keys.mcpApiKey } }).scan();
     const failed = (file: string) => {

@@ -40,6 +40,8 @@ describe("weighEvidence", () => {
       evidence: "recipient-binding",
     });
     expect(weigh("hank_at_example_com", { bound: ["grace@example.com"] }).kind).toBe("conflict");
+    const contested = { safe: "bob_at_example_com", inner: [], bound: new Set(["bob@example.com"]) };
+    expect(weighEvidence({ ...contested, mapped: undefined, contested: true }).kind).toBe("conflict");
     expect(weigh("x_y_at_example_com", { bound: ["x.y@example.com", "x_y@example.com"] }).kind).toBe(
       "ambiguous",
     );

@@ -16,6 +16,8 @@ export interface FileEvidence {
   readonly inner: readonly string[];
   /** Accounts the recipient ids are bound to (lower-cased). */
   readonly bound: ReadonlySet<string>;
+  /** A recipient id the sources bind to more than one account (the registry and a supplied key disagree). */
+  readonly contested?: boolean;
   /** The mapping's account for the file, if any. */
   readonly mapped: string | undefined;
 }
@@ -64,6 +66,11 @@ export function weighEvidence(e: FileEvidence): EvidenceOutcome {
   const conflict = (reason: string): EvidenceOutcome => ({ kind: "conflict", reason });
   const inner = [...new Set(e.inner.map(lower))];
   if (inner.length > 1) return conflict("the credential names two different accounts inside");
+  if (e.contested === true) {
+    return conflict(
+      "one of its recipient ids is bound to several accounts (registry and supplied keys disagree)",
+    );
+  }
   const [own] = inner;
   if (own !== undefined) {
     if (!nameFits(own, e.safe)) {

@@ -147,11 +147,18 @@ function mappedAccount(candidate: Candidate, settings: ScanSettings): string | u
   return undefined;
 }
 
-function boundAccounts(recipientIds: readonly string[] | undefined, settings: ScanSettings): Set<string> {
+function boundAccounts(
+  recipientIds: readonly string[] | undefined,
+  settings: ScanSettings,
+): { bound: Set<string>; contested: boolean } {
   const bound = new Set<string>();
-  for (const id of recipientIds ?? [])
-    for (const account of settings.keys.bindings.get(id) ?? []) bound.add(account);
-  return bound;
+  let contested = false;
+  for (const id of recipientIds ?? []) {
+    const accounts = settings.keys.bindings.get(id) ?? new Set<string>();
+    if (accounts.size > 1) contested = true;
+    for (const account of accounts) bound.add(account);
+  }
+  return { bound, contested };
 }
 
 async function scanOne(candidate: Loaded, settings: ScanSettings): Promise<ScannedFile> {
@@ -178,7 +185,7 @@ async function scanOne(candidate: Loaded, settings: ScanSettings): Promise<Scann
     const outcome = weighEvidence({
       safe,
       inner: [parsed.email, claimed].filter((email): email is string => email !== undefined),
-      bound: boundAccounts(opened.recipientIds, settings),
+      ...boundAccounts(opened.recipientIds, settings),
       mapped,
     });
     if (outcome.kind === "ambiguous") {
