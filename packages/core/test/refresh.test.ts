@@ -170,7 +170,7 @@ describe("refresh against a rotating oidc-provider", () => {
     }
     expect(server.calls.tokenPosts - before).toBe(1);
     expect(tokens.size).toBe(1);
-    expect(tokens.has(first.accessToken)).toBe(false);
+    expect(tokens.has(first.accessToken as string)).toBe(false);
     // After the interval (5 s by default) a forced call redeems again.
     parts.clock.advance(5000);
     const later = await parts.resolver.resolve({ ...ask, forceRefresh: true });

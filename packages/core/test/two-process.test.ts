@@ -1,8 +1,3 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { createInterface, type Interface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { aesGcmCipher, type CredentialStore, generateKey, keyToBase64 } from "@credstack/storage";
 import { postgresStore } from "@credstack/storage-postgres";
 import { redisStore } from "@credstack/storage-redis";
@@ -12,12 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthorizer, createRefresher, createResolver, defaultChain } from "../src/index.js";
 import { type AuthServer, startAuthServer } from "./helpers/auth-server.js";
 import { alice } from "./helpers/setup.js";
-
-const worker = fileURLToPath(new URL("./fixtures/refresh-worker.mjs", import.meta.url));
-// The worker processes run the built package. Never skip silently: without dist the test fails and says why.
-if (!existsSync(fileURLToPath(new URL("../dist/index.js", import.meta.url)))) {
-  throw new Error("packages/core/dist is missing: run `pnpm build` (turbo builds before `pnpm test`).");
-}
+import { hash, startWorker } from "./helpers/worker.js";
 
 let server: AuthServer;
 const stops: (() => Promise<void>)[] = [];
@@ -28,46 +18,6 @@ afterAll(async () => {
   for (const stop of stops.reverse()) await stop().catch(() => {});
   await server?.close();
 });
-
-interface Worker {
-  child: ChildProcessWithoutNullStreams;
-  next(): Promise<Record<string, unknown>>;
-}
-
-function startWorker(env: Record<string, string>): Worker {
-  const child = spawn(process.execPath, [worker], { env: { ...process.env, ...env }, stdio: "pipe" });
-  const lines: Interface = createInterface({ input: child.stdout });
-  const queue: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  let stderr = "";
-  child.stderr.on("data", (chunk) => {
-    stderr += String(chunk);
-  });
-  lines.on("line", (line) => {
-    const resolve = waiting.shift();
-    if (resolve) resolve(line);
-    else queue.push(line);
-  });
-  return {
-    child,
-    next: () =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`worker silent; stderr: ${stderr.slice(0, 2000)}`)),
-          20_000,
-        );
-        const take = (line: string) => {
-          clearTimeout(timer);
-          resolve(JSON.parse(line));
-        };
-        const queued = queue.shift();
-        if (queued !== undefined) take(queued);
-        else waiting.push(take);
-      }),
-  };
-}
-
-const hash = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 16);
 
 async function twoProcesses(
   backend: "postgres" | "redis",
