@@ -56,14 +56,14 @@ async function replicas(env: Record<string, string>, store: CredentialStore) {
     if (start.kind !== "authorization_required") throw new Error(start.kind);
     const saved = await authorizer.handleCallback(await server.authorize(start.url));
     const first = await a.resolve();
-    expect(first).toMatchObject({ kind: "token", token: hash(saved.accessToken) });
+    expect(first).toMatchObject({ kind: "token", token: hash(saved.accessToken as string) });
 
     // B replaces it (A has it cached for up to 10 s): A serves the new one on its next call.
     const replaced = await store.put(
       { ...saved, accessToken: "replaced-on-B" },
       { expectedVersion: saved.version },
     );
-    const replacedIn = await within(a, (answer) => answer.token === hash(replaced.accessToken));
+    const replacedIn = await within(a, (answer) => answer.token === hash(replaced.accessToken as string));
     expect(replacedIn).toBeLessThan(2000);
 
     // B deletes it: A stops serving it.

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { aesGcmCipher, type CredentialStore, generateKey, keyToBase64 } from "@credstack/storage";
 import { postgresStore } from "@credstack/storage-postgres";
 import { redisStore } from "@credstack/storage-redis";
@@ -24,6 +25,7 @@ async function twoProcesses(
   url: string,
   store: CredentialStore,
   keyB64: string,
+  place: Record<string, string>,
 ) {
   const providers = { test: server.config };
   // Sign in once (real code + PKCE flow), storing the credential in the shared store.
@@ -43,6 +45,7 @@ async function twoProcesses(
   await authorizer.handleCallback(await server.authorize(start.url));
 
   const env = {
+    ...place,
     BACKEND: backend,
     STORE_URL: url,
     KEY_B64: keyB64,
@@ -87,9 +90,11 @@ describe("two resolver processes sharing one store against a rotating server", (
       stops.push(() => pg.stop());
       url = pg.url;
     }
-    const store = postgresStore({ connectionString: url, cipher, maxConnections: 4 });
+    // A table of its own: the shared test server also serves other suites.
+    const table = `two_process_${randomBytes(4).toString("hex")}`;
+    const store = postgresStore({ connectionString: url, cipher, table, maxConnections: 4 });
     stops.push(() => store.close());
-    await twoProcesses("postgres", url, store, keyToBase64(key));
+    await twoProcesses("postgres", url, store, keyToBase64(key), { TABLE: table });
   });
 
   it("Redis: exactly one redemption per expiry, both end with the valid token", async () => {
@@ -99,8 +104,9 @@ describe("two resolver processes sharing one store against a rotating server", (
       stops.push(() => redis.stop());
       url = redis.url;
     }
-    const store = redisStore({ client: new Redis(url), cipher, closeClient: true });
+    const prefix = `two-process-${randomBytes(4).toString("hex")}`;
+    const store = redisStore({ client: new Redis(url), cipher, prefix, closeClient: true });
     stops.push(() => store.close());
-    await twoProcesses("redis", url, store, keyToBase64(key));
+    await twoProcesses("redis", url, store, keyToBase64(key), { PREFIX: prefix });
   });
 });
