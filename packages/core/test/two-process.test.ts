@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { aesGcmCipher, type CredentialStore, generateKey, keyToBase64 } from "@credstack/storage";
 import { postgresStore } from "@credstack/storage-postgres";
 import { redisStore } from "@credstack/storage-redis";
-import { startPostgres, startRedis } from "@credstack/test-services";
-import { Redis } from "ioredis";
+import { startPostgres, startRedis, startRedisCluster } from "@credstack/test-services";
+import { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthorizer, createRefresher, createResolver, defaultChain } from "../src/index.js";
 import { type AuthServer, startAuthServer } from "./helpers/auth-server.js";
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 async function twoProcesses(
-  backend: "postgres" | "redis",
+  backend: "postgres" | "redis" | "redis-cluster",
   url: string,
   store: CredentialStore,
   keyB64: string,
@@ -108,5 +108,17 @@ describe("two resolver processes sharing one store against a rotating server", (
     const store = redisStore({ client: new Redis(url), cipher, prefix, closeClient: true });
     stops.push(() => store.close());
     await twoProcesses("redis", url, store, keyToBase64(key), { PREFIX: prefix });
+  });
+
+  it("Redis Cluster (3 masters × 1 replica): exactly one redemption per expiry, both end with the valid token", async () => {
+    const nodes = await startRedisCluster();
+    stops.push(() => nodes.stop());
+    const client = new Cluster([...nodes.startupNodes], { redisOptions: { maxRetriesPerRequest: 1 } });
+    const prefix = `two-process-${randomBytes(4).toString("hex")}`;
+    const store = redisStore({ client, cipher, prefix, closeClient: true });
+    stops.push(() => store.close());
+    await twoProcesses("redis-cluster", JSON.stringify(nodes.startupNodes), store, keyToBase64(key), {
+      PREFIX: prefix,
+    });
   });
 });
