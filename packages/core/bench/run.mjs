@@ -48,6 +48,7 @@ const resolverOver = (store, cacheMs) => {
 };
 let sink = 0;
 const rows = [];
+const resolvers = [];
 
 // 1. Cached fresh credential vs bare Map.get + expiry check.
 {
@@ -125,16 +126,57 @@ async function storeRows(label, open) {
         { batch: 200, samples: 11 },
       ),
     });
+    // The cache is invalidated through store.watch() (LISTEN/NOTIFY, pub/sub): its cost on a cached
+    // resolve(), against the same resolver over the same store with watch hidden (TTL-only cache).
+    const unwatched = resolverOver({ ...store, capabilities: { ...store.capabilities, watch: false } }, 1000);
     const cached = resolverOver(store, 1000);
+    resolvers.push(unwatched, cached);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // let the watch connect
+    const storeGet = rows.at(-1).baseline;
+    const ttlOnly = await measure(async () => {
+      sink += (await unwatched.resolve(ask)).kind.length;
+    });
     rows.push({
       name: `resolve() cached (1 s), ${label} store`,
+      us: ttlOnly,
+      baselineName: `${label} store.get`,
+      baseline: storeGet,
+    });
+    rows.push({
+      name: `resolve() cached (1 s) + watch, ${label} store`,
       us: await measure(async () => {
         sink += (await cached.resolve(ask)).kind.length;
       }),
-      baselineName: `${label} store.get`,
-      baseline: rows.at(-1).baseline,
+      baselineName: "same, cache without watch",
+      baseline: ttlOnly,
+    });
+    // Notifications arriving meanwhile: another key rewritten in a loop (each write → one notification).
+    const noiseKey = { provider: "google", account: "noise@example.com" };
+    await store.delete(noiseKey).catch(() => {});
+    let noise = await store.put({ ...noiseKey, accessToken: "n" }, { expectedVersion: 0 });
+    let writing = true;
+    let notified = 0;
+    const writer = (async () => {
+      while (writing) {
+        noise = await store.put({ ...noise, accessToken: "n" }, { expectedVersion: noise.version });
+        notified++;
+      }
+    })();
+    const started = Date.now();
+    const busy = await measure(async () => {
+      sink += (await cached.resolve(ask)).kind.length;
+    });
+    writing = false;
+    await writer;
+    const rate = Math.round((notified * 1000) / (Date.now() - started));
+    rows.push({
+      name: `resolve() cached (1 s) + watch, ${label} store, ${rate.toLocaleString("en-US")} notifications/s of another key`,
+      us: busy,
+      baselineName: "same, cache without watch",
+      baseline: ttlOnly,
     });
   } finally {
+    for (const resolver of resolvers.splice(0)) await resolver.close();
     await store.close();
     await stop();
   }

@@ -85,7 +85,7 @@ export interface RefresherOptions {
   readonly fetch?: typeof fetch;
   /**
    * Forced refreshes (`forceRefresh`) of one credential redeem its refresh token at most once per this
-   * interval in this process; forced calls inside it get the token the last redemption gave. 0 turns the
+   * interval in this process; forced calls inside it get the token that redemption gave. 0 turns the
    * throttle off.
    * @default 5000
    */
@@ -191,7 +191,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
   const flights = new Map<string, Promise<UsableCredential>>();
   const reads = new Map<string, { generation: number; promise: Promise<CredentialRecord | undefined> }>();
   const failedAt = new Map<string, number>();
-  /** When each key was last redeemed here (for the forced-refresh throttle). */
+  /** When each key was last redeemed by a forced refresh here (for the throttle). */
   const redeemedAt = new Map<string, number>();
   /** Rotated records this process holds that the store has not taken yet, by slot. */
   const pending = new Map<string, CredentialRecord>();
@@ -314,7 +314,6 @@ export function createRefresher(options: RefresherOptions): Refresher {
         ),
       );
     }
-    redeemedAt.set(slot, clock());
     return save(slot, current, buildRecord(current, result, clock()), lease);
   }
 
@@ -558,6 +557,8 @@ export function createRefresher(options: RefresherOptions): Refresher {
           ? { kind: "authorization_required", reason: "the token expired and there is no refresh token" }
           : { kind: "token", record: current };
       }
+      // The throttle counts forced redemptions (the ones a caller can repeat at will).
+      if (force) redeemedAt.set(slot, clock());
       return await redeem(slot, current, lease);
     } finally {
       if (lease !== undefined && !lease.keep) await lease.lease.release().catch(() => {});
