@@ -365,26 +365,16 @@ export function createRefresher(options: RefresherOptions): Refresher {
    * newest spooled record is served.
    */
   async function readThrough(key: CredentialKey): Promise<CredentialRecord | undefined> {
-    const slot = slotOf(key);
-    const held = pending.get(slot);
-    if (held !== undefined) {
-      const entries = spool === undefined ? [] : await spool.entriesOf(key);
-      if (entries.length === 0) return held;
+    const held = pending.get(slotOf(key));
+    const entries = spool === undefined ? [] : await spool.entriesOf(key);
+    if (entries.length === 0) return held ?? store.get(key);
+    try {
+      return await replay(key, entries);
+    } catch (error) {
+      if (!isStoreDown(error)) throw error;
+      const newest = entries[entries.length - 1] as SpooledEntry;
+      return held ?? unsaved(newest.baseVersion, newest.record);
     }
-    if (spool !== undefined) {
-      const entries = await spool.entriesOf(key);
-      if (entries.length > 0) {
-        try {
-          return await replay(key, entries);
-        } catch (error) {
-          if (!isStoreDown(error)) throw error;
-          const newest = entries[entries.length - 1] as SpooledEntry;
-          return held ?? unsaved(newest.baseVersion, newest.record);
-        }
-      }
-    }
-    if (held !== undefined) return held;
-    return store.get(key);
   }
 
   /**
