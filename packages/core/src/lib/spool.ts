@@ -82,8 +82,11 @@ export class RefreshSpool {
 
   #prepare(): Promise<void> {
     this.#ready ??= (async () => {
-      await mkdir(this.#directory, { recursive: true, mode: 0o700 });
-      const info = await stat(this.#directory);
+      const info = await mkdir(this.#directory, { recursive: true, mode: 0o700 })
+        .then(() => stat(this.#directory))
+        .catch((error: unknown) => {
+          throw new CoreConfigError("spool.directory cannot be created or read.", { cause: error });
+        });
       if (!info.isDirectory()) throw new CoreConfigError("spool.directory is not a directory.");
       if ((info.mode & 0o077) !== 0) {
         if (typeof process.getuid === "function" && info.uid === process.getuid()) {
