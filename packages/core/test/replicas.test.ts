@@ -1,12 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { aesGcmCipher, type CredentialStore, generateKey, keyToBase64 } from "@credstack/storage";
-import { postgresStore } from "@credstack/storage-postgres";
-import { redisStore } from "@credstack/storage-redis";
-import { startPostgres, startRedis } from "@credstack/test-services";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthorizer, createRefresher, createResolver, defaultChain } from "../src/index.js";
 import { type AuthServer, startAuthServer } from "./helpers/auth-server.js";
+import { postgresOnItsOwnTable, redisOnItsOwnPrefix } from "./helpers/servers.js";
 import { alice } from "./helpers/setup.js";
 import { hash, startWorker } from "./helpers/worker.js";
 
@@ -93,36 +89,12 @@ async function within(
 
 describe("replicas agree at once (two processes, one store)", () => {
   it("Postgres (LISTEN/NOTIFY)", async () => {
-    let url = process.env.CREDSTACK_TEST_PG_URL;
-    if (!url) {
-      const pg = await startPostgres();
-      stops.push(() => pg.stop());
-      url = pg.url;
-    }
-    const table = `replicas_${randomBytes(4).toString("hex")}`;
-    const store = postgresStore({ connectionString: url, cipher, table, maxConnections: 4 });
-    stops.push(async () => {
-      await store.close();
-      const { default: pg } = await import("pg");
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      await admin.query(`DROP TABLE IF EXISTS ${table}, ${table}_leases, ${table}_migrations`);
-      await admin.query(`DROP FUNCTION IF EXISTS ${table}_notify`);
-      await admin.end();
-    });
+    const { url, table, store } = await postgresOnItsOwnTable("replicas", cipher, stops);
     await replicas({ BACKEND: "postgres", STORE_URL: url, TABLE: table }, store);
   });
 
   it("Redis (pub/sub)", async () => {
-    let url = process.env.CREDSTACK_TEST_REDIS_URL;
-    if (!url) {
-      const redis = await startRedis();
-      stops.push(() => redis.stop());
-      url = redis.url;
-    }
-    const prefix = `replicas-${randomBytes(4).toString("hex")}`;
-    const store = redisStore({ client: new Redis(url), cipher, prefix, closeClient: true });
-    stops.push(() => store.close());
+    const { url, prefix, store } = await redisOnItsOwnPrefix("replicas", cipher, stops);
     await replicas({ BACKEND: "redis", STORE_URL: url, PREFIX: prefix }, store);
   });
 });

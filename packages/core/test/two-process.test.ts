@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { aesGcmCipher, type CredentialStore, generateKey, keyToBase64 } from "@credstack/storage";
-import { postgresStore } from "@credstack/storage-postgres";
 import { redisStore } from "@credstack/storage-redis";
-import { startPostgres, startRedis, startRedisCluster } from "@credstack/test-services";
-import { Cluster, Redis } from "ioredis";
+import { startRedisCluster } from "@credstack/test-services";
+import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthorizer, createRefresher, createResolver, defaultChain } from "../src/index.js";
 import { type AuthServer, startAuthServer } from "./helpers/auth-server.js";
+import { postgresOnItsOwnTable, redisOnItsOwnPrefix } from "./helpers/servers.js";
 import { alice } from "./helpers/setup.js";
 import { hash, startWorker } from "./helpers/worker.js";
 
@@ -84,29 +84,12 @@ describe("two resolver processes sharing one store against a rotating server", (
   const cipher = aesGcmCipher({ keyRing: { active: key } });
 
   it("Postgres: exactly one redemption per expiry, both end with the valid token", async () => {
-    let url = process.env.CREDSTACK_TEST_PG_URL;
-    if (!url) {
-      const pg = await startPostgres();
-      stops.push(() => pg.stop());
-      url = pg.url;
-    }
-    // A table of its own: the shared test server also serves other suites.
-    const table = `two_process_${randomBytes(4).toString("hex")}`;
-    const store = postgresStore({ connectionString: url, cipher, table, maxConnections: 4 });
-    stops.push(() => store.close());
+    const { url, table, store } = await postgresOnItsOwnTable("two_process", cipher, stops);
     await twoProcesses("postgres", url, store, keyToBase64(key), { TABLE: table });
   });
 
   it("Redis: exactly one redemption per expiry, both end with the valid token", async () => {
-    let url = process.env.CREDSTACK_TEST_REDIS_URL;
-    if (!url) {
-      const redis = await startRedis();
-      stops.push(() => redis.stop());
-      url = redis.url;
-    }
-    const prefix = `two-process-${randomBytes(4).toString("hex")}`;
-    const store = redisStore({ client: new Redis(url), cipher, prefix, closeClient: true });
-    stops.push(() => store.close());
+    const { url, prefix, store } = await redisOnItsOwnPrefix("two-process", cipher, stops);
     await twoProcesses("redis", url, store, keyToBase64(key), { PREFIX: prefix });
   });
 
