@@ -584,6 +584,27 @@ export function createRefresher(options: RefresherOptions): Refresher {
     return flight;
   }
 
+  if (spool !== undefined) {
+    // Records a process spooled and could not replay before it stopped: replayed now, in the background
+    // (a key read meanwhile replays its own entries first; replaying twice is harmless).
+    const startup: Promise<void> = (async () => {
+      const byKey = new Map<string, SpooledEntry[]>();
+      for (const entry of await spool.all()) {
+        const slot = slotOf(entry.record);
+        byKey.set(slot, [...(byKey.get(slot) ?? []), entry]);
+      }
+      for (const entries of byKey.values()) {
+        const first = entries[0] as SpooledEntry;
+        await replay({ provider: first.record.provider, account: first.record.account }, entries).catch(
+          () => {},
+        );
+      }
+    })()
+      .catch(() => {})
+      .finally(() => saves.delete(startup));
+    saves.add(startup);
+  }
+
   return {
     read(key) {
       const slot = slotOf(key);

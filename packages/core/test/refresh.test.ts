@@ -1,8 +1,18 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { CredentialStore } from "@credstack/storage";
-import { InvalidRecordError, memoryStore, StoreUnavailableError } from "@credstack/storage";
+import {
+  aesGcmCipher,
+  generateKey,
+  InvalidRecordError,
+  memoryStore,
+  StoreUnavailableError,
+} from "@credstack/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RefreshFailedError } from "../src/errors.js";
 import { createRefresher } from "../src/index.js";
+import { RefreshSpool, refreshHashOf } from "../src/lib/spool.js";
 import { type AuthServer, startAuthServer } from "./helpers/auth-server.js";
 import { startScriptedTokenServer } from "./helpers/scripted-token-server.js";
 import { alice, expire, setup, signIn } from "./helpers/setup.js";
@@ -156,6 +166,33 @@ describe("refresh against a rotating oidc-provider", () => {
     expect(stored?.refreshToken).not.toBe(old?.refreshToken);
     expect(server.calls.tokenPosts - before).toBe(1);
     expect(events).toEqual(["save_retrying", "refreshed"]);
+  });
+
+  it("a refresher opening a spool replays what a stopped process left there, before any redemption", async () => {
+    const parts = setup({ test: server.config });
+    const first = await signIn(server, parts);
+    const directory = join(mkdtempSync(join(tmpdir(), "credstack-spool-")), "spool");
+    const cipher = aesGcmCipher({ keyRing: { active: generateKey() } });
+    // What a process that redeemed and then died before saving left behind.
+    await new RefreshSpool({ directory, cipher }).add({
+      baseVersion: first.version,
+      oldRefreshHash: refreshHashOf(first.refreshToken),
+      record: { ...first, accessToken: "spooled-access", refreshToken: "spooled-refresh" },
+    });
+    const before = server.calls.tokenPosts;
+    const refresher = createRefresher({
+      store: parts.store,
+      providers: { test: server.config },
+      spool: { directory, cipher },
+    });
+    await refresher.close(); // waits for the start-up replay
+    expect(await parts.store.get(key)).toMatchObject({
+      accessToken: "spooled-access",
+      refreshToken: "spooled-refresh",
+    });
+    expect(readdirSync(directory)).toEqual([]);
+    expect(server.calls.tokenPosts).toBe(before);
+    rmSync(join(directory, ".."), { recursive: true, force: true });
   });
 
   it("forceRefresh is throttled: 10 sequential forced calls, one redemption, every caller the fresh token", async () => {
