@@ -19,12 +19,16 @@ import {
   type PutOptions,
   parseRecord,
   recordToWrite,
+  type StopWatching,
+  type StoreChange,
+  StoreUnavailableError,
   sealRecord,
   VersionConflictError,
 } from "@credstack/storage";
 import { commandRunner } from "./lib/commands.js";
 import { clip, keyLayout } from "./lib/keys.js";
 import { listKeys } from "./lib/list-keys.js";
+import { announce, channelOf, subscribeToChanges } from "./lib/notify.js";
 import { fromFields, toFields } from "./lib/record-hash.js";
 import { deleteScript, type RedisClient, releaseScript, runScript, writeScript } from "./lib/scripts.js";
 import { writeMany } from "./lib/write-many.js";
@@ -79,7 +83,8 @@ type WriteResult = { written: true; created: number } | { written: false; actual
 /**
  * A credential store in Redis: one hash per credential, compare-and-set and delete in Lua scripts
  * (atomic with the sorted index), `list()` from a sorted index (stable, resumable), leases by
- * `SET NX PX` with a token-checked release, optional expiry of records without a refresh token. Works
+ * `SET NX PX` with a token-checked release, optional expiry of records without a refresh token, changes
+ * announced on the pub/sub channel `{prefix}:changes` for `watch()`. Works
  * with an ioredis `Redis` or `Cluster`; every key of a store shares the hash tag `{prefix}`.
  *
  * @example
@@ -106,6 +111,8 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
   let closed = false;
   const run = commandRunner(client, options.commandTimeoutMs ?? 2000, () => closed);
   const location = (key: CredentialKey) => `redis key ${clip(layout.recordKey(key))}`;
+  const channel = channelOf(layout.tag);
+  const watchers = new Set<() => Promise<void>>();
 
   const writeArgs = async (
     record: CredentialRecord,
@@ -149,7 +156,7 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
   };
 
   return {
-    capabilities: { lease: true, ttl: ttl !== undefined, bulk: true },
+    capabilities: { lease: true, ttl: ttl !== undefined, bulk: true, watch: true },
 
     async get(key) {
       const normal = normalizeKey(key);
@@ -166,6 +173,7 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       const record = recordToWrite(input, putOptions, undefined, now());
       const result = await writeOne(record, putOptions.expectedVersion, !copy);
       if (!result.written) throw new VersionConflictError(key, putOptions.expectedVersion, result.actual);
+      announce(client, channel, key, record.version);
       // A CAS write keeps the stored creation time, which only the script knew.
       if (copy || result.created === record.createdAt) return record;
       return parseRecord({ ...record, createdAt: result.created });
@@ -188,6 +196,7 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       if (reply[0] === -1) throw new VersionConflictError(normal, expected as number, reply[1]);
       if (reply[0] === -2)
         throw new CorruptRecordError("Stored key is not a credstack record.", location(normal));
+      if (reply[0] === 1) announce(client, channel, normal);
       return reply[0] === 1;
     },
 
@@ -225,12 +234,36 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
     },
 
     async putMany(records: readonly CredentialRecord[]): Promise<readonly PutManyOutcome[]> {
-      return writeMany(client, run, records, (record) => writeArgs(record, "newer", 0, false), location);
+      const outcomes = await writeMany(
+        client,
+        run,
+        records,
+        (record) => writeArgs(record, "newer", 0, false),
+        location,
+      );
+      outcomes.forEach((outcome, index) => {
+        const record = records[index];
+        if (outcome === "written" && record !== undefined) {
+          announce(client, channel, normalizeKey(record), record.version);
+        }
+      });
+      return outcomes;
+    },
+
+    async watch(listener: (change: StoreChange) => void): Promise<StopWatching> {
+      if (closed) throw new StoreUnavailableError("Redis store: the store is closed.");
+      const stop = await subscribeToChanges(client, channel, listener);
+      watchers.add(stop);
+      return async () => {
+        watchers.delete(stop);
+        await stop();
+      };
     },
 
     async close() {
       if (closed) return;
       closed = true;
+      await Promise.allSettled([...watchers].map((stop) => stop()));
       if (options.closeClient === true && client.status !== "end") await client.quit().catch(() => {});
     },
   };

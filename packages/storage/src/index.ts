@@ -96,7 +96,9 @@ export type {
   ListOptions,
   PutManyOutcome,
   PutOptions,
+  StopWatching,
   StoreCapabilities,
+  StoreChange,
 } from "./store.js";
 export {
   describeStoreUri,

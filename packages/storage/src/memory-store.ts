@@ -12,6 +12,7 @@ import type {
   ListOptions,
   PutManyOutcome,
   PutOptions,
+  StoreChange,
 } from "./store.js";
 
 /** Options of {@link memoryStore}. */
@@ -23,8 +24,9 @@ export interface MemoryStoreOptions {
 const slot = (key: CredentialKey): string => `${key.provider}\u0000${key.account}`;
 
 /**
- * The reference store: records in a `Map`, in this process only. Leases are in-process. Nothing is
- * persisted; wrap it with {@link withBackup} to keep a durable copy.
+ * The reference store: records in a `Map`, in this process only. Leases are in-process; `watch()`
+ * reports this store's writes and deletes synchronously. Nothing is persisted; wrap it with
+ * {@link withBackup} to keep a durable copy.
  *
  * @example
  * ```ts
@@ -36,6 +38,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
   const now = options.now ?? Date.now;
   const records = new Map<string, { key: CredentialKey; record: CredentialRecord }>();
   const leases = new Map<string, { token: string; expiresAt: number }>();
+  const watchers = new Set<(change: StoreChange) => void>();
+  const announce = (change: StoreChange): void => {
+    for (const listener of [...watchers]) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's failure must not fail the write.
+      }
+    }
+  };
 
   const write = (input: CredentialInput, putOptions: PutOptions): CredentialRecord => {
     checkPutOptions(putOptions);
@@ -47,11 +59,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
     }
     const record = recordToWrite(input, putOptions, current?.record.createdAt, now());
     records.set(slot(key), { key, record });
+    announce({ key, version: record.version });
     return record;
   };
 
   return {
-    capabilities: { lease: true, ttl: false, bulk: true },
+    capabilities: { lease: true, ttl: false, bulk: true, watch: true },
     async get(key) {
       return records.get(slot(normalizeKey(key)))?.record;
     },
@@ -66,7 +79,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
       if (expected !== undefined && expected !== current.record.version) {
         throw new VersionConflictError(normal, expected, current.record.version);
       }
-      return records.delete(slot(normal));
+      records.delete(slot(normal));
+      announce({ key: normal });
+      return true;
     },
     list(listOptions: ListOptions = {}) {
       return listFromSorted(
@@ -102,7 +117,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
         return "written";
       });
     },
+    async watch(listener) {
+      watchers.add(listener);
+      return async () => {
+        watchers.delete(listener);
+      };
+    },
     async close() {
+      watchers.clear();
       records.clear();
       leases.clear();
     },

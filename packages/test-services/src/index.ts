@@ -22,3 +22,4 @@ export {
 export { type PostgresServer, startPostgres } from "./postgres.js";
 export { freePort, waitForPort } from "./process.js";
 export { ensureRedisInstalled, type RedisOptions, type RedisServer, startRedis } from "./redis.js";
+export { type RedisClusterOptions, type RedisClusterServer, startRedisCluster } from "./redis-cluster.js";
