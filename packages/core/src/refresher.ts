@@ -112,6 +112,8 @@ function buildRecord(
  *
  * @example
  * ```ts
+ * import type { CredentialStore } from "@credstack/storage";
+ * declare const store: CredentialStore, googleConfig: ProviderConfig;
  * const refresher = createRefresher({ store, providers: { google: googleConfig } });
  * ```
  */

@@ -47,6 +47,11 @@ function resourceOf(audience: unknown): URL | undefined {
  *
  * @example
  * ```ts
+ * import { type BearerJwtOptions, bearerJwt, createResolver } from "@credstack/core";
+ * import { requireBearerAuth } from "@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js";
+ * type Handler = ReturnType<typeof requireBearerAuth>;
+ * declare const bearer: BearerJwtOptions, resourceMetadataUrl: string;
+ * declare const app: { post(path: string, ...handlers: Handler[]): void }, handleMcp: Handler;
  * const verifier = resolverTokenVerifier(createResolver({ chain: [bearerJwt(bearer)] }));
  * app.post("/mcp", requireBearerAuth({ verifier, resourceMetadataUrl }), handleMcp);
  * ```

@@ -14,8 +14,9 @@ import { encryptionTests } from "./store-encryption.js";
  * plaintext scan at rest, flipped bytes, swapped records, key rotation and a wrong key.
  *
  * @example
- * ```ts
- * storeConformance("memoryStore", { open: async () => memoryStore() }, { encrypted: false });
+ * ```ts no-run
+ * import { memoryStore } from "@credstack/storage";
+ * storeConformance("memoryStore", { open: async () => memoryStore() }, { encrypted: false }); // in a Vitest test file
  * ```
  */
 export function storeConformance(
