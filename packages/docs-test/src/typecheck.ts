@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import type { Example } from "./extract.js";
@@ -105,7 +105,8 @@ function exportsOf(packageNames: readonly string[], dir: string, options: ts.Com
 }
 
 /**
- * Writes every code example as a module under `dir` and type-checks them all in one program with the
+ * Writes every code example as a module under `dir` (which must resolve the workspace packages: the
+ * test links its `node_modules` there; an example tagged `vitest` becomes a `.test.ts` file) and type-checks them all in one program with the
  * repository's compiler flags. A TSDoc example that does not import from its own package sees that
  * package's exports (the names it uses are imported for it, as the page it documents is that package). Returns each example's diagnostics as text (empty: it compiles).
  */
@@ -114,8 +115,8 @@ export function typecheckExamples(
   examples: readonly Example[],
   dir: string,
 ): { files: SnippetFile[]; errors: Map<SnippetFile, string[]> } {
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "package.json"), '{ "private": true, "type": "module" }\n');
   const options = repoCompilerOptions(root);
   const ownPackages = [...new Set(examples.flatMap((e) => (e.packageName ? [e.packageName] : [])))];
   const { names, program: probeProgram } = exportsOf(ownPackages, dir, options);
@@ -131,7 +132,9 @@ export function typecheckExamples(
       if (wanted.length > 0) prelude = `import { ${wanted.join(", ")} } from "${example.packageName}";\n`;
     }
     const source = `${prelude}${example.text}\nexport {};\n`;
-    const path = join(dir, `${String(index).padStart(3, "0")}-${slug}.ts`);
+    const named = example.tags.find((tag) => tag.startsWith("file="))?.slice("file=".length);
+    const suffix = example.tags.includes("vitest") ? ".test.ts" : ".ts";
+    const path = join(dir, named ?? `${String(index).padStart(3, "0")}-${slug}${suffix}`);
     writeFileSync(path, source);
     return { example, path, prelude: prelude === "" ? 0 : 1, source };
   });

@@ -1,5 +1,7 @@
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectExamples, type Example } from "../src/extract.js";
 import { runSnippet } from "../src/run.js";
 import { replay } from "../src/transcript.js";
@@ -12,9 +14,17 @@ const noRun = (example: Example) => example.tags.includes("needs-server") || exa
 const transcripts = examples.filter((example) => example.kind === "console" && !noRun(example));
 const pages = [...new Set(transcripts.map((example) => example.file))];
 
+// The examples are written to a temporary directory that links this package's node_modules, so they
+// import the workspace packages as a user's project would, and stay out of the repository.
 let checked: { files: SnippetFile[]; errors: Map<SnippetFile, string[]> };
+let dir: string;
 beforeAll(() => {
-  checked = typecheckExamples(root, code, join(import.meta.dirname, "..", "node_modules", ".snippets"));
+  dir = mkdtempSync(join(tmpdir(), "credstack-examples-"));
+  symlinkSync(join(import.meta.dirname, "..", "node_modules"), join(dir, "node_modules"), "dir");
+  checked = typecheckExamples(root, code, dir);
+});
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 const fileOf = (example: Example): SnippetFile => {
   const file = checked.files.find((candidate) => candidate.example === example);
@@ -39,7 +49,8 @@ describe("runs (examples that need nothing external)", () => {
   const runnable = code.filter((example) => !noRun(example) && !declaresGivens(example.text));
   it.each(runnable)("$where", async (example) => {
     expect(checked.errors.get(fileOf(example))).toEqual([]);
-    await runSnippet(fileOf(example));
+    const output = await runSnippet(fileOf(example));
+    if (example.tags.includes("vitest")) expect(output).toMatch(/Tests\s+\d+ passed \(\d+\)/);
   });
 });
 
