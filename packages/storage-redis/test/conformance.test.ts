@@ -34,7 +34,7 @@ async function reconnected(): Promise<void> {
       await client.ping();
       return;
     } catch (error) {
-      if (attempt > 100) throw error;
+      if (attempt > 200) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
