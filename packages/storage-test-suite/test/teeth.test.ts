@@ -64,6 +64,12 @@ describe("storeConformance catches the classic bugs", () => {
     expect(passed.length).toBeGreaterThan(25);
   });
 
+  it("passes a second store written from the contract alone (compare-and-set under a per-key lock)", () => {
+    const { passed, failed } = outcomeOf("locking");
+    expect(failed).toEqual([]);
+    expect(passed).toEqual(outcomeOf("honest").passed);
+  });
+
   it("fails a check-then-await-then-write compare-and-set (naive CAS)", () => {
     expect(outcomeOf("naive-cas").failed).toEqual(
       expect.arrayContaining([
