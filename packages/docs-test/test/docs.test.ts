@@ -40,14 +40,14 @@ it("finds the examples of README.md, docs/ and the TSDoc @example blocks", () =>
 });
 
 describe("type-checks under tsconfig.base.json", () => {
-  it.each(code)("$where", (example) => {
+  it.each(code.map((example) => [example.where, example] as const))("%s", (_where, example) => {
     expect(checked.errors.get(fileOf(example))).toEqual([]);
   });
 });
 
 describe("runs (examples that need nothing external)", () => {
   const runnable = code.filter((example) => !noRun(example) && !declaresGivens(example.text));
-  it.each(runnable)("$where", async (example) => {
+  it.each(runnable.map((example) => [example.where, example] as const))("%s", async (_where, example) => {
     expect(checked.errors.get(fileOf(example))).toEqual([]);
     const output = await runSnippet(fileOf(example));
     if (example.tags.includes("vitest")) expect(output).toMatch(/Tests\s+\d+ passed \(\d+\)/);
