@@ -1,14 +1,25 @@
 import { createHash } from "node:crypto";
 import type { CredentialKey } from "@credstack/storage";
-import { storeConformance } from "@credstack/storage-test-suite";
-import { afterAll } from "vitest";
+import { type FaultProxy, storeConformance, tcpFaultProxy } from "@credstack/storage-test-suite";
+import { afterAll, beforeAll } from "vitest";
 import { postgresStore } from "../src/index.js";
 import { adminPool, dropSchema, freshSchema, pgUrl } from "./pg-env.js";
 
 // Every namespace is its own table in one schema of this run.
 const schema = freshSchema("conformance");
 const admin = adminPool();
+// The stores under test reach the server through a proxy that the failure tests cut.
+let proxy: FaultProxy;
+let proxiedUrl: string;
+beforeAll(async () => {
+  const url = new URL(pgUrl());
+  proxy = await tcpFaultProxy({ host: url.hostname, port: Number(url.port || 5432) });
+  url.hostname = proxy.host;
+  url.port = String(proxy.port);
+  proxiedUrl = url.href;
+});
 afterAll(async () => {
+  await proxy?.close();
   await dropSchema(admin, schema);
   await admin.end();
 });
@@ -39,7 +50,7 @@ storeConformance(
     async open({ namespace, cipher }) {
       if (cipher === undefined) throw new Error("postgresStore always seals: the suite must pass a cipher");
       return postgresStore({
-        connectionString: pgUrl(),
+        connectionString: proxiedUrl,
         cipher,
         schema,
         table: tableOf(namespace),
@@ -73,6 +84,10 @@ storeConformance(
         );
         if (result.rowCount !== 1) throw new Error("no such record");
       },
+    },
+    failures: {
+      fail: async () => proxy.fail(),
+      restore: async () => proxy.restore(),
     },
   },
   { encrypted: true },

@@ -88,7 +88,7 @@ type WriteResult = { written: true; created: number } | { written: false; actual
  * with an ioredis `Redis` or `Cluster`; every key of a store shares the hash tag `{prefix}`.
  *
  * @example
- * ```ts
+ * ```ts needs-server
  * import { Redis } from "ioredis";
  * import { aesGcmCipher, loadKeyFromEnv } from "@credstack/storage";
  * import { redisStore } from "@credstack/storage-redis";

@@ -21,7 +21,26 @@ export interface RawAccess {
   writeSealed(namespace: string, key: CredentialKey, sealed: Uint8Array): Promise<void>;
 }
 
-/** How the suite reaches a store under test. */
+/**
+ * Makes a namespace's backend fail, for the failure tests: the harness breaks what the store talks to
+ * (a connection, a directory), never the store itself. Optional: leave it out for a store that has no
+ * backend that can fail (`memoryStore`); the failure tests are then not registered.
+ */
+export interface FailureInjection {
+  /**
+   * From now until {@link FailureInjection.restore}, the backend of `namespace` fails: every operation
+   * that has to reach it must reject with `StoreUnavailableError` (`ERR_STORE_UNAVAILABLE`). Applies to
+   * stores already open on the namespace.
+   */
+  fail(namespace: string): Promise<void>;
+  /** Ends the failure: the backend works again, with the data it held before {@link FailureInjection.fail}. */
+  restore(namespace: string): Promise<void>;
+}
+
+/**
+ * How the suite reaches a store under test. Each test gets a fresh `namespace`; opening a namespace
+ * again (for instance with another cipher) must give a store over the same records.
+ */
 export interface StoreHarness {
   /** Opens a store over `context.namespace`; the suite closes every store it opened. */
   open(context: OpenContext): Promise<CredentialStore>;
@@ -29,6 +48,8 @@ export interface StoreHarness {
   destroy?(namespace: string): Promise<void>;
   /** Required when `encrypted` is true. */
   readonly raw?: RawAccess;
+  /** Backend failures on demand; registers the failure tests when given. */
+  readonly failures?: FailureInjection;
 }
 
 /** Three ciphers for the encryption tests of {@link storeConformance}. */
