@@ -117,7 +117,9 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
 
   /**
    * Writes `input` under the key lock unless `skip(storedVersion)` is true (then `undefined`). The
-   * secrets are sealed before the lock is taken (they do not depend on the version), so the lock is held only for I/O.
+   * record is sealed before the lock is taken — its version is known (`expectedVersion + 1`, or the
+   * copy's) — so the lock is held only for I/O; only a put whose input lacks the stored creation time
+   * is sealed again under the lock, because the seal covers that time too.
    */
   async function write(
     input: CredentialInput,
@@ -127,19 +129,17 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
     await begin();
     checkPutOptions(putOptions);
     const key = normalizeKey(input);
-    const payload = await payloadOf(recordToWrite(input, putOptions, undefined, now()));
+    const at = now();
+    const planned = recordToWrite(input, putOptions, undefined, at);
+    const payload = await payloadOf(planned);
     const file = fileNameOf(key);
     return withKeyLock(key, file, async () => {
       const current = await readRecordFile(key, file);
       const stored = current?.columns.version ?? 0;
       if (skip(stored)) return undefined;
-      const record = recordToWrite(
-        input,
-        { ...putOptions, expectedVersion: stored },
-        current?.columns.createdAt,
-        now(),
-      );
-      await writeRecordFile(file, record, payload);
+      const record = recordToWrite(input, { ...putOptions, expectedVersion: stored }, current?.columns.createdAt, at);
+      const same = record.version === planned.version && record.createdAt === planned.createdAt;
+      await writeRecordFile(file, record, same ? payload : await payloadOf(record));
       return record;
     });
   }

@@ -56,6 +56,7 @@ export {
 } from "./key.js";
 export { copyIfNewer } from "./lib/copy.js";
 export { checkListOptions, listFromSorted } from "./lib/listing.js";
+export { type RecordSealFormat, recordSealFormatOf } from "./lib/record-seal.js";
 export { checkPutOptions, recordToWrite } from "./lib/write.js";
 export { type MemoryStoreOptions, memoryStore } from "./memory-store.js";
 export {
