@@ -19,5 +19,6 @@ export type {
   RawAccess,
   StoreConformanceOptions,
   StoreHarness,
+  TamperField,
 } from "./harness.js";
 export { storeConformance } from "./store-conformance.js";

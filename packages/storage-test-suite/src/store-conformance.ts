@@ -5,13 +5,15 @@ import type { CipherSet, StoreConformanceOptions, StoreHarness } from "./harness
 import { newContext, type TestContext } from "./lib/context.js";
 import { basicTests, capabilityTests } from "./store-basics.js";
 import { encryptionTests } from "./store-encryption.js";
+import { tamperTests } from "./store-tamper.js";
 
 /**
  * Registers the store conformance suite (Vitest `describe`/`it`) for one store. Every test runs in its own
  * namespace. Covers: round trip of every field, defaults, missing keys, redaction, invalid records,
  * compare-and-set on put and delete, concurrent writers, copy writes, complete/ordered/resumable listing,
  * hostile accounts, bad keys, leases and bulk copies (per `capabilities`); for encrypted stores also the
- * plaintext scan at rest, flipped bytes, swapped records, key rotation and a wrong key.
+ * plaintext scan at rest, flipped bytes, swapped records, key rotation, a wrong key, every clear field
+ * changed at rest (`ERR_INTEGRITY`), and records of the previous seal format opening and being upgraded.
  *
  * @example
  * ```ts
@@ -54,6 +56,8 @@ export function storeConformance(
       if (raw === undefined) throw new Error(`storeConformance(${name}): encrypted stores need harness.raw`);
       describe("encryption at rest", () =>
         encryptionTests(using, raw, () => ciphers as CipherSet, timeoutMs));
+      describe("whole-record authentication", () =>
+        tamperTests(using, raw, () => ciphers as CipherSet, timeoutMs));
     }
   });
 }

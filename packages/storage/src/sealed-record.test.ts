@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { aesGcmCipher } from "./aes-gcm/aes-gcm-cipher.js";
 import { generateKey } from "./aes-gcm/keys.js";
+import { formatOneCipher } from "./format-one-cipher.js";
 import { bindingOf } from "./key.js";
 import { recordSealFormatOf } from "./lib/record-seal.js";
 import { parseRecord } from "./record.js";
@@ -80,5 +81,14 @@ describe("format-1 seals (secrets only, written before format 2)", () => {
     const { columns } = splitRecord(record);
     const sealed = await cipher.encrypt(new Uint8Array([0x07, 1, 2]), bindingOf(key));
     expect(await codeOf(openRecord(key, columns, sealed, cipher))).toBe("ERR_CORRUPT_RECORD");
+  });
+});
+
+describe("formatOneCipher", () => {
+  it("seals format 1, which opens without the clear columns being checked", async () => {
+    const { columns, sealed } = await sealRecord(record, formatOneCipher(cipher));
+    expect(recordSealFormatOf(await cipher.decrypt(sealed, bindingOf(key)))).toBe(1);
+    const changed = { ...columns, scopes: ["https://mail.google.com/"] } as RecordColumns;
+    expect((await openRecord(key, changed, sealed, cipher)).scopes).toEqual(["https://mail.google.com/"]);
   });
 });

@@ -94,7 +94,9 @@ export async function openRecord(
   }
   for (const field of secretFields) {
     if (Object.hasOwn(columns, field)) {
-      throw new IntegrityError(`Stored record has the secret field ${field} in clear (not sealed by a store).`);
+      throw new IntegrityError(
+        `Stored record has the secret field ${field} in clear (not sealed by a store).`,
+      );
     }
   }
   const opened = await cipher.decrypt(sealed, bindingOf(key));

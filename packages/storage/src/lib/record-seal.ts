@@ -80,7 +80,8 @@ export function recordSealFormatOf(opened: Uint8Array): RecordSealFormat | undef
 export function checkSealPlaintext(opened: Uint8Array, columns: ClearColumns, location?: string): Uint8Array {
   const format = recordSealFormatOf(opened);
   if (format === 1) return opened;
-  if (format === undefined) throw new CorruptRecordError("Opened seal is not a known record format.", location);
+  if (format === undefined)
+    throw new CorruptRecordError("Opened seal is not a known record format.", location);
   const bytes = Buffer.from(opened.buffer, opened.byteOffset, opened.byteLength);
   if (!digestOf(columns).equals(bytes.subarray(1, 1 + digestLength))) {
     throw new IntegrityError(
@@ -88,4 +89,12 @@ export function checkSealPlaintext(opened: Uint8Array, columns: ClearColumns, lo
     );
   }
   return bytes.subarray(1 + digestLength);
+}
+
+/**
+ * The format-1 plaintext of a format-2 plaintext (the secrets JSON alone); other bytes as they are.
+ * @internal
+ */
+export function toFormat1(plaintext: Uint8Array): Uint8Array {
+  return recordSealFormatOf(plaintext) === 2 ? plaintext.subarray(1 + digestLength) : plaintext;
 }
