@@ -25,14 +25,15 @@ import {
   splitRecord,
   VersionConflictError,
 } from "@credstack/storage";
-import { removeOldTempFiles, replaceFile, syncDirectory } from "./lib/atomic-write.js";
+import { replaceFile, syncDirectory } from "./lib/atomic-write.js";
 import { preparePrivateDirectory } from "./lib/directory.js";
 import { acquireLock, releaseLock } from "./lib/file-lock.js";
-import { fileNameOf, type RecordFileName } from "./lib/file-names.js";
+import { fileNameOf, lockNameOf, type RecordFileName } from "./lib/file-names.js";
 import { errnoOf, io, readWhole } from "./lib/io.js";
 import { keyQueue } from "./lib/key-queue.js";
 import { listKeys } from "./lib/list-keys.js";
 import { decodeRecordFile, encodeRecordFile, type FilePayload, type RecordFile } from "./lib/record-file.js";
+import { sweepTempFiles } from "./lib/temp-files.js";
 import { type FileStoreOptions, resolveOptions, warnPlaintextOnce } from "./options.js";
 
 /**
@@ -64,7 +65,7 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
 
   const ready = io(`prepare ${dir}`, async () => {
     await preparePrivateDirectory(dir, settings.allowLooseDirectory);
-    await removeOldTempFiles(dir, Date.now());
+    await sweepTempFiles(dir);
   });
   ready.catch(() => {}); // reported by every call instead
 
@@ -92,13 +93,13 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
 
   async function writeRecordFile(file: RecordFileName, record: CredentialRecord, payload: FilePayload) {
     const bytes = encodeRecordFile(splitRecord(record).columns, payload);
-    await io(`write ${join(dir, file.name)}`, () => replaceFile(dir, file.name, bytes, settings.fsync));
+    await io(`write ${join(dir, file.name)}`, () => replaceFile(dir, file, bytes, settings.fsync));
   }
 
   /** Runs `work` holding the key: in-process queue first, then the cross-process lock file. */
   function withKeyLock<T>(key: CredentialKey, file: RecordFileName, work: () => Promise<T>): Promise<T> {
     return serialize(file.stem, async () => {
-      const path = join(dir, `.lock-${file.stem}`);
+      const path = join(dir, lockNameOf(file.stem));
       const held = await io(`lock ${path}`, () =>
         acquireLock(path, { ttlMs: settings.staleLockMs, waitMs: settings.lockTimeoutMs, now: Date.now }),
       );
@@ -137,7 +138,12 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
       const current = await readRecordFile(key, file);
       const stored = current?.columns.version ?? 0;
       if (skip(stored)) return undefined;
-      const record = recordToWrite(input, { ...putOptions, expectedVersion: stored }, current?.columns.createdAt, at);
+      const record = recordToWrite(
+        input,
+        { ...putOptions, expectedVersion: stored },
+        current?.columns.createdAt,
+        at,
+      );
       const same = record.version === planned.version && record.createdAt === planned.createdAt;
       await writeRecordFile(file, record, same ? payload : await payloadOf(record));
       return record;
