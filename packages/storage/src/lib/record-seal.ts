@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { CorruptRecordError, IntegrityError } from "../errors.js";
 
 /**
@@ -49,8 +49,8 @@ export function canonicalColumns(columns: ClearColumns): string {
   ]);
 }
 
-const digestOf = (columns: ClearColumns): Buffer =>
-  createHash("sha256").update(canonicalColumns(columns), "utf8").digest();
+// One-shot `hash()`: no Hash object per call (this runs on every get and put).
+const digestOf = (columns: ClearColumns): Buffer => hash("sha256", canonicalColumns(columns), "buffer");
 
 /** The format-2 plaintext: marker, digest of the clear columns, secrets JSON. @internal */
 export function encodeSealPlaintext(columns: ClearColumns, secretsJson: string): Uint8Array {
