@@ -3,13 +3,9 @@ import { createHash } from "node:crypto";
 import { chmod, cp, readdir, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import {
-  aesGcmCipher,
-  type CredentialRecord,
-  formatOneCipher,
-  loadOrCreateKeyFile,
-} from "@credstack/storage";
+import { aesGcmCipher, formatOneCipher, loadOrCreateKeyFile } from "@credstack/storage";
 import { fileStore } from "@credstack/storage-file";
+import { startRefreshLoop } from "@credstack/storage-test-suite";
 import { describe, expect, it } from "vitest";
 import { credstack, expectNoSecrets, openFileStore, seed, seededRecord, tempDir } from "./cli-env.js";
 
@@ -143,25 +139,9 @@ describe("credstack doctor", () => {
     // A refresh loop in this process while the CLI re-seals in another.
     const store = fileStore({ dir, cipher, fsync: false });
     const hot = { provider: "google", account: "user1@example.com" };
-    let writes = 0;
-    let running = true;
-    const writer = (async () => {
-      while (running || writes === 0) {
-        const current = (await store.get(hot)) as CredentialRecord;
-        try {
-          await store.put(
-            { ...current, accessToken: `w${writes + 1}` },
-            { expectedVersion: current.version },
-          );
-          writes++;
-        } catch (error) {
-          if ((error as { code?: string }).code !== "ERR_VERSION_CONFLICT") throw error;
-        }
-      }
-    })();
+    const loop = startRefreshLoop(store, hot);
     const result = await credstack(["reencrypt", "--current-key", "--json"], { cwd });
-    running = false;
-    await writer;
+    const writes = await loop.stop();
     expect(result.status, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { resealed: number; skipped: number };
     expect(report.resealed + report.skipped).toBe(6);

@@ -11,7 +11,15 @@
  * @packageDocumentation
  */
 export { cipherConformance } from "./cipher-conformance.js";
-export { aesGcmCipherSet, encodingsOf, fullCredential, hostileAccounts, seededSecret } from "./fixtures.js";
+export {
+  aesGcmCipherSet,
+  encodingsOf,
+  fullCredential,
+  hostileAccounts,
+  type RefreshLoop,
+  seededSecret,
+  startRefreshLoop,
+} from "./fixtures.js";
 export type {
   CipherFactory,
   CipherSet,

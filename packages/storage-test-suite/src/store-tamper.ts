@@ -8,7 +8,7 @@ import {
   reseal,
 } from "@credstack/storage";
 import { expect, it } from "vitest";
-import { fullCredential } from "./fixtures.js";
+import { fullCredential, startRefreshLoop } from "./fixtures.js";
 import type { CipherSet, RawAccess, TamperField } from "./harness.js";
 import { rejectionOf, type TestContext } from "./lib/context.js";
 
@@ -97,25 +97,9 @@ export function tamperTests(
       }
 
       const busy = keyOf("old-7@x.com");
-      let writes = 0;
-      let running = true;
-      const writer = (async () => {
-        while (running || writes === 0) {
-          const current = (await store.get(busy)) as CredentialRecord;
-          try {
-            await store.put(
-              { ...current, accessToken: `w${writes + 1}` },
-              { expectedVersion: current.version },
-            );
-            writes++;
-          } catch (error) {
-            if ((error as { code?: string }).code !== "ERR_VERSION_CONFLICT") throw error;
-          }
-        }
-      })();
+      const loop = startRefreshLoop(store, busy);
       const result = await reseal({ store });
-      running = false;
-      await writer;
+      const writes = await loop.stop();
 
       expect(result.failed).toBe(0);
       expect(result.resealed + result.skipped).toBe(accounts.length);
