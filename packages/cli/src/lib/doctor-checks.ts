@@ -255,7 +255,7 @@ export async function checkRecords(opened: OpenedStore, now = Date.now()): Promi
       severity: "problem",
       check: "previous-seal-format",
       message: `${previousFormat} record(s) are sealed in the previous format (1): their scopes, expiry, token type and other clear fields are not authenticated.`,
-      fix: "credstack reencrypt --current-key (or rotate-key) re-seals them in format 2 while the store stays in use.",
+      fix: "credstack reencrypt --current-key re-seals them in format 2 while the store stays in use; credstack rotate-key does too, under a new key — retire the old key afterwards so that saved old copies no longer open.",
     });
   }
   if (expired.length > 0) {
