@@ -4,6 +4,7 @@ import {
   type CredentialKey,
   type CredentialRecord,
   formatOneCipher,
+  formatTwoOnlyCipher,
   recordSealFormatOf,
   reseal,
 } from "@credstack/storage";
@@ -96,6 +97,7 @@ export function tamperTests(
         expect(read?.scopes).toEqual(inputs.get(account)?.scopes);
       }
 
+      const saved = await raw.readSealed(namespace, keyOf("old-1@x.com"));
       const busy = keyOf("old-7@x.com");
       const loop = startRefreshLoop(store, busy);
       const result = await reseal({ store });
@@ -108,6 +110,15 @@ export function tamperTests(
       expect((await store.get(busy))?.accessToken).toBe(`w${writes}`);
       await raw.writeColumn(namespace, keyOf("old-0@x.com"), "scopes", ["https://mail.google.com/"]);
       expect((await rejectionOf(store.get(keyOf("old-0@x.com")))).code).toBe("ERR_INTEGRITY");
+      // An old format-1 copy put back still opens under the same key (authentication is not freshness);
+      // a store that accepts format 2 only refuses it.
+      await raw.writeSealed(namespace, keyOf("old-1@x.com"), saved);
+      expect(await store.get(keyOf("old-1@x.com"))).toBeDefined();
+      const strict = await open(formatTwoOnlyCipher(cipher));
+      expect((await rejectionOf(strict.get(keyOf("old-1@x.com")))).code).toBe("ERR_INTEGRITY");
+      expect((await strict.get(keyOf("old-2@x.com")))?.accessToken).toBe(
+        inputs.get("old-2@x.com")?.accessToken,
+      );
     }),
     timeoutMs,
   );

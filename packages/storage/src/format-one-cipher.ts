@@ -1,5 +1,6 @@
 import type { Cipher } from "./cipher.js";
-import { toFormat1 } from "./lib/record-seal.js";
+import { IntegrityError } from "./errors.js";
+import { recordSealFormatOf, toFormat1 } from "./lib/record-seal.js";
 
 /**
  * Wraps a cipher so that stores seal records in format 1 — the secrets only, as credstack did before
@@ -19,6 +20,34 @@ export function formatOneCipher(inner: Cipher): Cipher {
     id: inner.id,
     encrypt: (plaintext, aad) => inner.encrypt(toFormat1(plaintext), aad),
     decrypt: (sealed, aad) => inner.decrypt(sealed, aad),
+    keyIdOf: (sealed) => inner.keyIdOf(sealed),
+  };
+}
+
+/**
+ * Wraps a cipher so that stores open only records sealed in format 2 (every field authenticated): a
+ * record in format 1 — written before whole-record authentication, or an old copy put back by someone
+ * with write access to the backend, whose clear fields could then be changed unnoticed — fails with
+ * `ERR_INTEGRITY`. Use it once `credstack doctor` reports no record in the previous format.
+ *
+ * @example
+ * ```ts
+ * const store = postgresStore({ connectionString, cipher: formatTwoOnlyCipher(cipher) });
+ * ```
+ */
+export function formatTwoOnlyCipher(inner: Cipher): Cipher {
+  return {
+    id: inner.id,
+    encrypt: (plaintext, aad) => inner.encrypt(plaintext, aad),
+    async decrypt(sealed, aad) {
+      const opened = await inner.decrypt(sealed, aad);
+      if (recordSealFormatOf(opened) === 1) {
+        throw new IntegrityError(
+          "Stored record is sealed in the previous format (clear fields not authenticated), which this cipher refuses.",
+        );
+      }
+      return opened;
+    },
     keyIdOf: (sealed) => inner.keyIdOf(sealed),
   };
 }

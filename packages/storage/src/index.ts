@@ -44,7 +44,7 @@ export {
   UnknownKeyIdError,
   VersionConflictError,
 } from "./errors.js";
-export { formatOneCipher } from "./format-one-cipher.js";
+export { formatOneCipher, formatTwoOnlyCipher } from "./format-one-cipher.js";
 export {
   accountKey,
   bindingOf,

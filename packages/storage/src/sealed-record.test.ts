@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { aesGcmCipher } from "./aes-gcm/aes-gcm-cipher.js";
 import { generateKey } from "./aes-gcm/keys.js";
-import { formatOneCipher } from "./format-one-cipher.js";
+import { formatOneCipher, formatTwoOnlyCipher } from "./format-one-cipher.js";
 import { bindingOf } from "./key.js";
 import { recordSealFormatOf } from "./lib/record-seal.js";
 import { parseRecord } from "./record.js";
@@ -90,5 +90,15 @@ describe("formatOneCipher", () => {
     expect(recordSealFormatOf(await cipher.decrypt(sealed, bindingOf(key)))).toBe(1);
     const changed = { ...columns, scopes: ["https://mail.google.com/"] } as RecordColumns;
     expect((await openRecord(key, changed, sealed, cipher)).scopes).toEqual(["https://mail.google.com/"]);
+  });
+});
+
+describe("formatTwoOnlyCipher", () => {
+  it("opens format-2 records and refuses format-1 ones with ERR_INTEGRITY", async () => {
+    const strict = formatTwoOnlyCipher(cipher);
+    const current = await sealRecord(record, strict);
+    expect((await openRecord(key, current.columns, current.sealed, strict)).version).toBe(3);
+    const old = await sealRecord(record, formatOneCipher(cipher));
+    expect(await codeOf(openRecord(key, old.columns, old.sealed, strict))).toBe("ERR_INTEGRITY");
   });
 });
