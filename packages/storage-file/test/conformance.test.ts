@@ -31,6 +31,11 @@ const rawBehindCache: RawAccess = {
     await raw.writeSealed(namespace, key, sealed);
     for (const primary of primaries.get(namespace) ?? []) await primary.delete(key);
   },
+  async writeColumn(namespace, key, field, value) {
+    const wrote = await raw.writeColumn(namespace, key, field, value);
+    for (const primary of primaries.get(namespace) ?? []) await primary.delete(key);
+    return wrote;
+  },
 };
 
 storeConformance(

@@ -223,7 +223,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         );
         if (result.rowCount === 1) return true;
         if (expected === undefined) return false;
-        const actual = await storedVersion(context, normal);
+        const actual = (await storedVersion(context, normal)).version;
         if (actual === 0) return false;
         throw new VersionConflictError(normal, expected, actual);
       }),

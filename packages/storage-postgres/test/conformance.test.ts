@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CredentialKey } from "@credstack/storage";
-import { type FaultProxy, storeConformance, tcpFaultProxy } from "@credstack/storage-test-suite";
+import { type FaultProxy, storeConformance, type TamperField, tcpFaultProxy } from "@credstack/storage-test-suite";
 import { afterAll, beforeAll } from "vitest";
 import { postgresStore } from "../src/index.js";
 import { adminPool, dropSchema, freshSchema, pgUrl } from "./pg-env.js";
@@ -33,6 +33,20 @@ const keyValues = (key: CredentialKey): unknown[] => [
   key.provider,
   Buffer.from(key.account.normalize("NFC").trim().toLowerCase(), "utf8"),
 ];
+
+/** The row column of each tampered field; metadata has none (it is sealed). */
+const columnOf: Record<TamperField, string | undefined> = {
+  account: "account",
+  tokenType: "token_type",
+  expiresAt: "expires_at",
+  scopes: "scopes",
+  issuer: "issuer",
+  clientId: "client_id",
+  metadata: undefined,
+  version: "version",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+};
 
 /** Every column of every row of a table, as bytes. */
 async function tableBytes(table: string): Promise<Buffer[]> {
@@ -83,6 +97,17 @@ storeConformance(
           [...keyValues(key), Buffer.from(sealed)],
         );
         if (result.rowCount !== 1) throw new Error("no such record");
+      },
+      async writeColumn(namespace, key, field, value) {
+        const column = columnOf[field];
+        if (column === undefined) return false;
+        const stored = field === "account" ? Buffer.from(String(value), "utf8") : (value ?? null);
+        const result = await admin.query(
+          `UPDATE ${qualified(namespace)} SET ${column} = $3 WHERE provider = $1 AND account_key = $2`,
+          [...keyValues(key), stored],
+        );
+        if (result.rowCount !== 1) throw new Error("no such record");
+        return true;
       },
     },
     failures: {

@@ -62,6 +62,20 @@ storeConformance(
       async writeSealed(namespace, key, sealed) {
         await client.hset(layoutOf(namespace).recordKey(key), "sealed", Buffer.from(sealed));
       },
+      async writeColumn(namespace, key, field, value) {
+        // version and createdAt are hash fields of their own (the scripts read them); the rest is JSON.
+        const recordKey = layoutOf(namespace).recordKey(key);
+        const own = field === "version" ? "version" : field === "createdAt" ? "created" : undefined;
+        if (own !== undefined) {
+          await client.hset(recordKey, own, String(value));
+          return true;
+        }
+        const columns = JSON.parse((await client.hget(recordKey, "columns")) as string);
+        if (value === undefined) delete columns[field];
+        else columns[field] = value;
+        await client.hset(recordKey, "columns", JSON.stringify(columns));
+        return true;
+      },
     },
     failures: {
       fail: async () => proxy.fail(),

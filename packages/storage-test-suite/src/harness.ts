@@ -11,6 +11,22 @@ export interface OpenContext {
   readonly cipher?: Cipher;
 }
 
+/**
+ * A field of a stored record that the column-tamper tests change at rest: every clear field, and
+ * `metadata` (which a store must keep sealed, so a clear copy must not be served).
+ */
+export type TamperField =
+  | "account"
+  | "tokenType"
+  | "expiresAt"
+  | "scopes"
+  | "issuer"
+  | "clientId"
+  | "metadata"
+  | "version"
+  | "createdAt"
+  | "updatedAt";
+
 /** Raw access to what an encrypted store keeps at rest, for the plaintext scan and tamper tests. */
 export interface RawAccess {
   /** Every byte the namespace keeps at rest (files, rows, hashes), concatenated. */
@@ -19,6 +35,13 @@ export interface RawAccess {
   readSealed(namespace: string, key: CredentialKey): Promise<Uint8Array>;
   /** Overwrites the sealed secrets of one existing record, verbatim (for flipped-byte and swap tests). */
   writeSealed(namespace: string, key: CredentialKey, sealed: Uint8Array): Promise<void>;
+  /**
+   * Sets one field of an existing record at rest, verbatim and bypassing the store, as someone with
+   * write access to the backend would: `value` in record terms (epoch milliseconds, a string array for
+   * `scopes`), `undefined` to remove it (a NULL column, a missing JSON field). Returns `false` when the
+   * store has no clear place for `field` (e.g. no `metadata` column because metadata is sealed).
+   */
+  writeColumn(namespace: string, key: CredentialKey, field: TamperField, value: unknown): Promise<boolean>;
 }
 
 /**

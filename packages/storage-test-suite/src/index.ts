@@ -12,7 +12,15 @@
  */
 export { cipherConformance } from "./cipher-conformance.js";
 export { type FaultProxy, tcpFaultProxy } from "./fault-proxy.js";
-export { aesGcmCipherSet, encodingsOf, fullCredential, hostileAccounts, seededSecret } from "./fixtures.js";
+export {
+  aesGcmCipherSet,
+  encodingsOf,
+  fullCredential,
+  hostileAccounts,
+  type RefreshLoop,
+  seededSecret,
+  startRefreshLoop,
+} from "./fixtures.js";
 export type {
   CipherFactory,
   CipherSet,
@@ -21,6 +29,7 @@ export type {
   RawAccess,
   StoreConformanceOptions,
   StoreHarness,
+  TamperField,
 } from "./harness.js";
 export { randomDelayCipher, yieldingCipher } from "./slow-ciphers.js";
 export { storeConformance } from "./store-conformance.js";

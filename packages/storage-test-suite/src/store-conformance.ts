@@ -7,6 +7,7 @@ import { basicTests, capabilityTests } from "./store-basics.js";
 import { casTeethTests } from "./store-cas-teeth.js";
 import { encryptionTests } from "./store-encryption.js";
 import { edgeCaseTests, failureTests } from "./store-failures.js";
+import { tamperTests } from "./store-tamper.js";
 
 /**
  * Registers the store conformance suite (Vitest `describe`/`it`) for one store. Every test runs in its own
@@ -15,7 +16,9 @@ import { edgeCaseTests, failureTests } from "./store-failures.js";
  * hostile accounts, bad keys, leases and bulk copies (per `capabilities`), the order of validation and
  * version check, deletes of missing records, calls after `close()`, backend failures (when
  * `harness.failures`); for encrypted stores also the plaintext scan at rest, flipped bytes, swapped
- * records, key rotation, a wrong key, and compare-and-set with ciphers that wait (yield, random delays).
+ * records, key rotation, a wrong key, compare-and-set with ciphers that wait (yield, random delays), every
+ * clear field changed at rest (`ERR_INTEGRITY`), and records of the previous seal format opening and being
+ * upgraded.
  *
  * @example
  * ```ts no-run
@@ -67,6 +70,8 @@ export function storeConformance(
           writers: Math.min(options.concurrentWriters ?? 50, 20),
           timeoutMs,
         }));
+      describe("whole-record authentication", () =>
+        tamperTests(using, raw, () => ciphers as CipherSet, timeoutMs));
     }
   });
 }
