@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import type { CredentialKey } from "@credstack/storage";
-import { type FaultProxy, storeConformance, type TamperField, tcpFaultProxy } from "@credstack/storage-test-suite";
+import {
+  type FaultProxy,
+  storeConformance,
+  type TamperField,
+  tcpFaultProxy,
+} from "@credstack/storage-test-suite";
 import { afterAll, beforeAll } from "vitest";
 import { postgresStore } from "../src/index.js";
 import { adminPool, dropSchema, freshSchema, pgUrl } from "./pg-env.js";
