@@ -22,7 +22,7 @@ export {
   RefreshFailedError,
 } from "./errors.js";
 export type { ScopePolicy } from "./lib/scope-policy.js";
-export type { ProviderConfig, ProviderConfigs } from "./provider-config.js";
+export type { IdentityProof, ProviderConfig, ProviderConfigs } from "./provider-config.js";
 export {
   createRefresher,
   type RefreshEvent,
@@ -49,7 +49,12 @@ export {
   type SourceOutcome,
 } from "./source.js";
 export { authorize } from "./sources/authorize.js";
-export { type BearerJwtOptions, bearerJwt } from "./sources/bearer-jwt.js";
+export {
+  type BearerJwtOptions,
+  type BearerJwtVerifier,
+  bearerJwt,
+  createBearerJwtVerifier,
+} from "./sources/bearer-jwt.js";
 export {
   type MemoryProviderTokens,
   memoryProviderTokens,

@@ -66,6 +66,7 @@ if (KIND === "baseline") {
         authorization_endpoint: "http://127.0.0.1:9/auth",
         token_endpoint: "http://127.0.0.1:9/token",
         clientId: "bench",
+        identityProof: { method: "none" },
         redirectUri: "http://127.0.0.1:9/auth/callback/bench",
         scopes: "plain",
         allowInsecureRequests: true,

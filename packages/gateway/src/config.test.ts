@@ -24,7 +24,7 @@ describe("config file", () => {
           },
           github: { preset: "github", clientId: "gh-id", clientSecret: { env: "GH" } },
         },
-        apiKeys: [{ id: "mcp", hash, rateLimit: 100 }],
+        apiKeys: [{ id: "mcp", hash, mode: "service", accounts: ["@example.com"], rateLimit: 100 }],
       }),
     );
     const resolved = resolveGatewayConfig(config, {
@@ -49,7 +49,9 @@ describe("config file", () => {
     expect(resolved.providers.microsoft?.scopes).toBe("microsoft");
     expect(resolved.providers.github).toMatchObject({ scopes: "github", clientSecret: "ghsecret" });
     expect(resolved.providers.github?.revocation_endpoint).toBeUndefined();
-    expect(resolved.apiKeys).toEqual([{ id: "mcp", hash, rateLimit: 100 }]);
+    expect(resolved.apiKeys).toEqual([
+      { id: "mcp", hash, mode: "service", accounts: ["@example.com"], rateLimit: 100 },
+    ]);
     expect(resolved.store).toBe("file:.credstack");
   });
 
@@ -75,7 +77,7 @@ describe("config file", () => {
     const resolved = resolveGatewayConfig(parseGatewayConfig("{}"), {
       CREDSTACK_STORE: "postgres://db/credstack",
       CREDSTACK_GATEWAY_PORT: "9000",
-      CREDSTACK_GATEWAY_API_KEYS: `a:${hash}, b:${hash}`,
+      CREDSTACK_GATEWAY_API_KEYS: `a:unrestricted:${hash}, b:delegated:${hash}`,
       GITHUB_CLIENT_ID: "gh",
       GITHUB_CLIENT_SECRET: "ghs",
     });

@@ -18,7 +18,9 @@ describe("API keys", () => {
 
   it("finds the matching entry comparing every entry with timingSafeEqual (no early exit)", () => {
     const keys = ["k1", "k2", "k3"].map((id) => ({ id, secret: generateApiKey() }));
-    const table = apiKeyTable(keys.map(({ id, secret }) => ({ id, hash: secret.hash })));
+    const table = apiKeyTable(
+      keys.map(({ id, secret }) => ({ id, hash: secret.hash, mode: "unrestricted" as const })),
+    );
     const spy = vi.mocked(crypto.timingSafeEqual);
     spy.mockClear();
     expect(table.find(keys[0]?.secret.key)?.id).toBe("k1");
@@ -31,14 +33,16 @@ describe("API keys", () => {
   });
 
   it("refuses plaintext keys, bad ids, duplicates and bad limits", () => {
-    expect(() => apiKeyTable([{ id: "a", hash: "csk_plaintext" }])).toThrow(/sha256/);
-    expect(() => apiKeyTable([{ id: "a b", hash: hashApiKey("x") }])).toThrow(/id/);
+    expect(() => apiKeyTable([{ id: "a", hash: "csk_plaintext", mode: "unrestricted" }])).toThrow(/sha256/);
+    expect(() => apiKeyTable([{ id: "a b", hash: hashApiKey("x"), mode: "unrestricted" }])).toThrow(/id/);
     expect(() =>
       apiKeyTable([
-        { id: "a", hash: hashApiKey("x") },
-        { id: "a", hash: hashApiKey("y") },
+        { id: "a", hash: hashApiKey("x"), mode: "unrestricted" },
+        { id: "a", hash: hashApiKey("y"), mode: "unrestricted" },
       ]),
     ).toThrow(/Two API keys/);
-    expect(() => apiKeyTable([{ id: "a", hash: hashApiKey("x"), rateLimit: 0 }])).toThrow(/rateLimit/);
+    expect(() =>
+      apiKeyTable([{ id: "a", hash: hashApiKey("x"), rateLimit: 0, mode: "unrestricted" }]),
+    ).toThrow(/rateLimit/);
   });
 });

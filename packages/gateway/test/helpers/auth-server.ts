@@ -20,5 +20,6 @@ export function providerFor(server: AuthServer, redirectUri: string) {
   return {
     ...server.providerConfig(redirectUri),
     defaultScopes: ["openid", "offline_access", "email", "api:read"],
+    identityProof: { method: "id_token" as const },
   };
 }

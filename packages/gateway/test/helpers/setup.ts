@@ -39,8 +39,8 @@ export async function startHarness(overrides: Partial<GatewayOptions> = {}): Pro
     store,
     providers: { test: providerFor(server, redirectUri) },
     apiKeys: [
-      { id: "a", hash: hashApiKey(keyA) },
-      { id: "b", hash: hashApiKey(keyB) },
+      { id: "a", hash: hashApiKey(keyA), mode: "unrestricted" },
+      { id: "b", hash: hashApiKey(keyB), mode: "unrestricted" },
     ],
     sweepIntervalMs: 0,
     ...overrides,
