@@ -296,7 +296,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const config = request.routeOptions.config as { public?: boolean; clientAuth?: boolean } | undefined;
     if (config?.public === true) return done();
     const now = clock();
-    const blocked = failures.blockedFor(request.ip, now);
+    const key = keys.find(presentedKey(request, config?.clientAuth === true));
+    // An address that failed too often gets 429 for wrong keys (no more guesses); valid keys pass.
+    const blocked = key === undefined ? failures.blockedFor(request.ip, now) : 0;
     if (blocked > 0) {
       reply.header("retry-after", String(blocked));
       return done(
@@ -307,7 +309,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ),
       );
     }
-    const key = keys.find(presentedKey(request, config?.clientAuth === true));
     if (key === undefined) {
       failures.fail(request.ip, now);
       audit.emit({ type: "key_refused", reason: "invalid_api_key" });

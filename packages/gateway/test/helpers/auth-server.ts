@@ -7,6 +7,7 @@ export type AuthServer = OidcProviderServer;
 export function startAuthServer(options: {
   redirectUris: string[];
   accessTokenTtlSec?: number;
+  unverifiedEmails?: readonly string[];
 }): Promise<AuthServer> {
   return startOidcProvider({
     ...options,
