@@ -57,6 +57,10 @@ export function bearerOf(request: FastifyRequest): string | undefined {
   return match === null ? undefined : (match[1] as string);
 }
 
+/** How long a verified subject token is remembered (never past its `exp`). */
+const verifiedCacheMs = 60_000;
+const verifiedCacheEntries = 10_000;
+
 /** @internal */
 export function accessControl(
   delegation: GatewayDelegation | undefined,
@@ -66,6 +70,23 @@ export function accessControl(
 ): AccessControl {
   const verifier: BearerJwtVerifier | undefined =
     delegation === undefined ? undefined : createBearerJwtVerifier(delegation.bearer);
+  // Verified tokens, by token, until their `exp` (at most verifiedCacheMs): a caller presents the same
+  // user token on every call, and a signature check per request would dominate the cached-token path.
+  const verified = new Map<string, { identity: Identity; until: number }>();
+  const verify = async (token: string): Promise<Identity> => {
+    const now = clock();
+    const hit = verified.get(token);
+    if (hit !== undefined && hit.until > now) return hit.identity;
+    if (hit !== undefined) verified.delete(token);
+    const identity = await (verifier as BearerJwtVerifier).verify(token, now);
+    const exp = typeof identity.claims?.exp === "number" ? identity.claims.exp * 1000 : now;
+    if (verified.size >= verifiedCacheEntries) {
+      const oldest = verified.keys().next().value;
+      if (oldest !== undefined) verified.delete(oldest);
+    }
+    verified.set(token, { identity, until: Math.min(exp, now + verifiedCacheMs) });
+    return identity;
+  };
 
   const refuse = (
     key: ApiKeyEntry,
@@ -99,7 +120,7 @@ export function accessControl(
       );
     }
     try {
-      return await verifier.verify(token, clock());
+      return await verify(token);
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       failures.fail(request.ip, clock());
