@@ -92,6 +92,43 @@ describe("a provider without an ID token (GitHub-shaped user endpoint on loopbac
   });
 });
 
+describe("Microsoft Graph /me and OpenID userinfo (Slack) prove the account too", () => {
+  for (const proof of [
+    { method: "microsoft_graph" as const, path: "/v1.0/me" },
+    { method: "userinfo" as const, path: "/userinfo" },
+  ]) {
+    it(`${proof.method}: carol's flow completed by mallory is refused, carol's own login binds`, async () => {
+      const store = memoryStore();
+      const config = {
+        ...githubProvider(github, "http://127.0.0.1:9/callback"),
+        scopes: "plain" as const,
+        identityProof:
+          proof.method === "userinfo"
+            ? { method: "userinfo" as const, url: `${github.base}${proof.path}` }
+            : { method: "microsoft_graph" as const, url: `${github.base}${proof.path}` },
+      };
+      const authorizer = createAuthorizer({ store, providers: { p: config } });
+      const forCarol = await authorizer.begin({ provider: "p", account: carol, scopes: ["x"] });
+      const refused = authorizer.handleCallback(
+        await github.authorize(forCarol.flows[0]?.url ?? "", "mallory"),
+      );
+      await expect(refused).rejects.toMatchObject({ reason: "account_mismatch" });
+      expect(await store.get({ provider: "p", account: carol })).toBeUndefined();
+      const again = await authorizer.begin({ provider: "p", account: carol, scopes: ["y"] });
+      const record = await authorizer.handleCallback(
+        await github.authorize(again.flows[0]?.url ?? "", "carol"),
+      );
+      expect(record.account).toBe(carol);
+      if (proof.method === "userinfo") {
+        const unverified = await authorizer.begin({ provider: "p", scopes: ["z"] });
+        await expect(
+          authorizer.handleCallback(await github.authorize(unverified.flows[0]?.url ?? "", "unverified")),
+        ).rejects.toMatchObject({ reason: "email_unverified" });
+      }
+    });
+  }
+});
+
 describe("OIDC provider (oidc-provider): the ID token proves the account", () => {
   it("email_verified:false is refused", async () => {
     const init = await h.call("POST", "/auth/init", { provider: "test", account: "eve@example.com" });

@@ -11,7 +11,8 @@ export interface GithubUser {
 /**
  * A GitHub-shaped OAuth server on loopback: `/login/oauth/authorize` (signs in as `?as=<login>` at once),
  * `/login/oauth/access_token` (code + PKCE S256, no ID token, as GitHub), `GET /user` and
- * `GET /user/emails` with the access token.
+ * `GET /user/emails` with the access token; also Microsoft Graph's `GET /v1.0/me` and an OpenID
+ * `GET /userinfo` (Slack) for the same users.
  */
 export interface GithubServer {
   readonly base: string;
@@ -81,7 +82,18 @@ export async function startGithubServer(users: readonly GithubUser[]): Promise<G
       return;
     }
     calls.user++;
-    if (url.pathname === "/user") json(200, { id: users.indexOf(user) + 1, login: user.login });
+    const primary = user.emails.find((entry) => entry.primary);
+    // Microsoft Graph's /me and an OpenID userinfo endpoint (Slack) for the same users.
+    if (url.pathname === "/v1.0/me")
+      json(200, { mail: primary?.email, userPrincipalName: `${user.login}@tenant.example` });
+    else if (url.pathname === "/userinfo") {
+      json(200, {
+        ok: true,
+        sub: user.login,
+        email: primary?.email,
+        email_verified: primary?.verified === true,
+      });
+    } else if (url.pathname === "/user") json(200, { id: users.indexOf(user) + 1, login: user.login });
     else if (url.pathname === "/user/emails") json(200, user.emails);
     else json(404, { message: "Not Found" });
   });
