@@ -207,6 +207,7 @@ describe("OpenAPI and health", () => {
         "/auth/token",
         "/health",
         "/openapi.json",
+        "/oauth/token",
       ].sort(),
     );
     const token = doc.components.schemas.TokenRequest;
