@@ -293,7 +293,9 @@ export function registerRoutes(app: FastifyInstance, context: RouteContext): voi
     const identity = await access.identityOf(request, key);
     if (identity !== undefined) {
       // Delegated: the path must name one of the identity's accounts (checked against any provider).
-      const first = Object.keys(providers)[0];
+      const first = Object.keys(providers).find(
+        (provider) => key.providers === undefined || key.providers.includes(provider),
+      );
       account = first === undefined ? account : (await access.check(request, key, first, account)).account;
     }
     const allowed = Object.keys(providers).filter((provider) => keyAllows(key, provider, account));
