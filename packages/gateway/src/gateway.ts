@@ -166,12 +166,24 @@ function checkOptions(options: GatewayOptions): void {
   }
 }
 
-/** Redacts query strings (the callback's `code` and `state`) from request logs. */
-const requestSerializer = (request: { method: string; url: string; id: string }) => ({
-  method: request.method,
-  url: request.url.split("?")[0],
-  id: request.id,
-});
+/**
+ * Request logs without query strings (the callback's `code` and `state`), and with the account of
+ * `/auth/providers/:account` as its audit label (pseudonym unless `audit.clearAccounts`).
+ */
+const requestSerializer =
+  (label: (account: string) => string) => (request: { method: string; url: string; id: string }) => {
+    const path = request.url.split("?")[0] ?? "";
+    const match = /^\/auth\/providers\/([^/]+)$/.exec(path);
+    let url = path;
+    if (match !== null) {
+      let account = match[1] as string;
+      try {
+        account = decodeURIComponent(account);
+      } catch {}
+      url = `/auth/providers/${label(account)}`;
+    }
+    return { method: request.method, url, id: request.id };
+  };
 
 /**
  * Creates the token gateway: a Fastify app serving `POST /auth/init`, `GET /auth/callback/:provider`,
@@ -199,10 +211,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const keys = apiKeyTable(options.apiKeys ?? []);
   const version = packageVersion();
   const flows = flowRecords(store, clock);
+  // The log function reads `app` when an event happens (after the app exists).
+  const audit = auditTrail(
+    options.audit,
+    (event: AuditEvent) => app.log.info({ audit: event }, "audit"),
+    clock,
+  );
   const logger =
     options.logger === undefined || options.logger === false
       ? false
-      : { ...(options.logger === true ? {} : options.logger), serializers: { req: requestSerializer } };
+      : {
+          ...(options.logger === true ? {} : options.logger),
+          serializers: { req: requestSerializer((account) => audit.label(account)) },
+        };
 
   const app: FastifyInstance = Fastify({
     logger: logger as boolean | Record<string, unknown> as NonNullable<FastifyServerOptions["logger"]>,
@@ -213,11 +234,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // Fastify's own errors (a URL it cannot decode) in the documented shape, never echoing the URL.
     frameworkErrors: frameworkErrorHandler,
   });
-  const audit = auditTrail(
-    options.audit,
-    (event: AuditEvent) => app.log.info({ audit: event }, "audit"),
-    clock,
-  );
   const failures = failureCounter(options.failedAuthLimit);
   const access = accessControl(options.delegation, audit, failures, clock);
   const refresher: Refresher = createRefresher({

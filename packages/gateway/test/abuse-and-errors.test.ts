@@ -111,6 +111,49 @@ describe("unreadable credentials", () => {
   });
 });
 
+describe("audit trail", () => {
+  it("structured events through one hook and the gateway log, accounts pseudonymised", async () => {
+    const events: AuditEvent[] = [];
+    const lines: string[] = [];
+    const h = await harness({
+      audit: { onEvent: (event) => events.push(event), pseudonymKey: "audit-test-key-0123456789" },
+      logger: { level: "info", stream: { write: (line: string) => lines.push(line) } },
+    });
+    await h.signIn(alice);
+    expect((await h.call("POST", "/auth/token", { provider: "test", account: alice })).status).toBe(200);
+    await h.call("GET", `/auth/providers/${alice}`, undefined, "csk_wrong");
+    const pending = await h.call("POST", "/auth/init", { provider: "test", account: "zed@example.com" });
+    const state = new URL(pending.json.authorizationUrl).searchParams.get("state");
+    await fetch(`${h.base}/auth/callback/test?error=access_denied&state=${state}`);
+    await h.call("DELETE", "/auth/revoke", { provider: "test", account: alice });
+    const types = events.map((event) => event.type);
+    for (const type of [
+      "authorization_started",
+      "authorization_completed",
+      "token_served",
+      "key_refused",
+      "authorization_refused",
+      "revoke",
+    ]) {
+      expect(types).toContain(type);
+    }
+    const served = events.find((event) => event.type === "token_served");
+    expect(served).toMatchObject({ keyId: "a", provider: "test", account: expect.stringMatching(/^acct_/) });
+    expect(served?.scopes).toContain("api:read");
+    const completed = events.find((event) => event.type === "authorization_completed");
+    expect(completed?.account).toBe(served?.account); // the same pseudonym for the same account
+    const text = JSON.stringify(events) + lines.join("");
+    if (text.includes(alice))
+      console.log("LEAK", text.slice(Math.max(0, text.indexOf(alice) - 400), text.indexOf(alice) + 100));
+    expect(text).not.toContain(alice);
+    expect(text).not.toContain(
+      (await h.server.authorize(pending.json.authorizationUrl, "zed@example.com")).slice(-20),
+    );
+    const logged = lines.map((line) => JSON.parse(line)).filter((line) => line.audit !== undefined);
+    expect(logged.map((line) => line.audit.type)).toEqual(types);
+  });
+});
+
 describe("one error shape, nosniff everywhere", () => {
   it("Fastify-level errors answer { error, message } without echoing the request", async () => {
     const h = await harness();

@@ -1,3 +1,4 @@
+import { memoryAccountLinks } from "@credstack/core";
 import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuditEvent, hashApiKey } from "../src/index.js";
@@ -30,7 +31,13 @@ beforeAll(async () => {
       },
       { id: "mcp", hash: hashApiKey(keys.delegated), mode: "delegated" },
     ],
-    delegation: { bearer: { jwksUrl: server.jwksUrl, issuer: server.issuer, audience } },
+    delegation: {
+      bearer: { jwksUrl: server.jwksUrl, issuer: server.issuer, audience },
+      // Carol's identity may also use the shared team account.
+      accountLinks: memoryAccountLinks({
+        [`${server.issuer}#user-${carol}`]: { primary: carol, linked: ["team@example.com"] },
+      }),
+    },
     audit: { onEvent: (event) => events.push(event) },
   }));
   const now = () => Math.floor(Date.now() / 1000);
@@ -166,6 +173,29 @@ describe("delegated keys: the account comes from the verified user token", () =>
     );
     expect(revoke.status).toBe(403);
     expect(await h.store.get({ provider: "test", account: alice })).toBeDefined();
+  });
+
+  it("an identity may use its linked accounts, and only those", async () => {
+    await h.signIn("team@example.com");
+    const asCarol = bearer(userToken(carol));
+    const team = await h.call(
+      "POST",
+      "/auth/token",
+      { provider: "test", account: "Team@Example.com" },
+      keys.delegated,
+      asCarol,
+    );
+    expect(team.status).toBe(200);
+    expect(team.json.account).toBe("team@example.com");
+    const asBob = bearer(userToken(bob));
+    const notBob = await h.call(
+      "POST",
+      "/auth/token",
+      { provider: "test", account: "team@example.com" },
+      keys.delegated,
+      asBob,
+    );
+    expect(notBob.json.error).toBe("account_not_allowed");
   });
 
   it("no token, a forged one, another audience or email_verified:false is 401", async () => {
