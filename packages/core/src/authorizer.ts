@@ -5,7 +5,7 @@ import { AuthorizationFailedError, CoreConfigError } from "./errors.js";
 import { proveIdentity } from "./lib/identity-proof.js";
 import { clientAuthOf, clientOf, describeOAuthError, requestOptionsOf, serverOf } from "./lib/oauth.js";
 import { scopePolicyFor } from "./lib/scope-policy.js";
-import { isVersionConflict } from "./lib/store-errors.js";
+import { isUnreadableRecord, isVersionConflict } from "./lib/store-errors.js";
 import {
   checkProviderConfigs,
   type ProviderConfig,
@@ -147,9 +147,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     try {
       return await store.get(key);
     } catch (error) {
-      const code = (error as { code?: unknown })?.code;
-      if (code !== "ERR_INTEGRITY" && code !== "ERR_CORRUPT_RECORD" && code !== "ERR_KEY_NOT_FOUND")
-        throw error;
+      if (!isUnreadableRecord(error)) throw error;
       await store.delete(key);
       return undefined;
     }

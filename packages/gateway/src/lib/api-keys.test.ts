@@ -1,6 +1,6 @@
 import * as crypto from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
-import { apiKeyTable, generateApiKey, hashApiKey } from "./api-keys.js";
+import { apiKeyTable, generateApiKey, hashApiKey, keyAllows } from "./api-keys.js";
 
 vi.mock("node:crypto", async (importOriginal) => {
   const original = await importOriginal<typeof import("node:crypto")>();
@@ -44,5 +44,32 @@ describe("API keys", () => {
     expect(() =>
       apiKeyTable([{ id: "a", hash: hashApiKey("x"), rateLimit: 0, mode: "unrestricted" }]),
     ).toThrow(/rateLimit/);
+  });
+
+  it("every key declares its grant; a service key needs an allow-list", () => {
+    const hash = hashApiKey("x");
+    expect(() => apiKeyTable([{ id: "a", hash } as never])).toThrow(/mode/);
+    expect(() => apiKeyTable([{ id: "a", hash, mode: "service" }])).toThrow(/accounts/);
+    expect(() => apiKeyTable([{ id: "a", hash, mode: "unrestricted", accounts: ["x"] }])).toThrow(/service/);
+  });
+
+  it("matches exact accounts, @domains and * patterns case-insensitively, within the providers list", () => {
+    const key = {
+      id: "s",
+      hash: hashApiKey("x"),
+      mode: "service" as const,
+      providers: ["google"],
+      accounts: ["Alice@Example.com", "@corp.example", "*-bot@example.com"],
+    };
+    expect(keyAllows(key, "google", "alice@example.com")).toBe(true);
+    expect(keyAllows(key, "google", "anyone@CORP.example")).toBe(true);
+    expect(keyAllows(key, "google", "anyone@evilcorp.example")).toBe(false);
+    expect(keyAllows(key, "google", "ci-bot@example.com")).toBe(true);
+    expect(keyAllows(key, "google", "ci-bot@example.com.evil")).toBe(false);
+    expect(keyAllows(key, "google", "bob@example.com")).toBe(false);
+    expect(keyAllows(key, "github", "alice@example.com")).toBe(false);
+    expect(keyAllows({ ...key, mode: "unrestricted", accounts: undefined } as never, "google", "x@y")).toBe(
+      true,
+    );
   });
 });

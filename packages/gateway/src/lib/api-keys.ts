@@ -98,12 +98,19 @@ function accountMatcher(pattern: string): (account: string) => boolean {
   return (account) => regex.test(account);
 }
 
+const matchers = new WeakMap<ApiKeyEntry, ((account: string) => boolean)[]>();
+
 /** Whether `key` may use `account` on `provider` (its grant; delegated keys also need the identity's consent). @internal */
 export function keyAllows(key: ApiKeyEntry, provider: string, account: string): boolean {
   if (key.providers !== undefined && !key.providers.includes(provider)) return false;
   if (key.accounts === undefined) return key.mode !== "service";
+  let compiled = matchers.get(key);
+  if (compiled === undefined) {
+    compiled = key.accounts.map(accountMatcher);
+    matchers.set(key, compiled);
+  }
   const normalized = account.trim().toLowerCase();
-  return key.accounts.some((pattern) => accountMatcher(pattern)(normalized));
+  return compiled.some((matches) => matches(normalized));
 }
 
 /** Checks the entries and returns the lookup table. @throws GatewayConfigError @internal */
