@@ -22,7 +22,7 @@ import { accessControl, type GatewayDelegation } from "./lib/access.js";
 import { type ApiKeyEntry, apiKeyTable } from "./lib/api-keys.js";
 import { type AuditEvent, auditTrail, type GatewayAuditOptions } from "./lib/audit.js";
 import { flowRecords, reservedPrefix } from "./lib/flow-records.js";
-import { errorHandler, frameworkErrorHandler, HttpFailure } from "./lib/http-errors.js";
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, HttpFailure } from "./lib/http-errors.js";
 import { identityScopesOf } from "./lib/identity-scopes.js";
 import { openApiDocument } from "./lib/openapi.js";
 import { registerCallback, registerRoutes } from "./lib/routes.js";
@@ -233,6 +233,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     routerOptions: { maxParamLength: 1100 },
     // Fastify's own errors (a URL it cannot decode) in the documented shape, never echoing the URL.
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   const failures = failureCounter(options.failedAuthLimit);
   const access = accessControl(options.delegation, audit, failures, clock);

@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { aesGcmCipher, generateKey, memoryStore, StoreUnavailableError } from "@credstack/storage";
@@ -199,6 +200,33 @@ describe("one error shape, nosniff everywhere", () => {
       long,
     ]) {
       expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+  });
+
+  it("requests Node's parser refuses (over-long URL, malformed request) answer the same shape", async () => {
+    const h = await harness();
+    const { port } = new URL(h.base);
+    const raw = (text: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(Number(port), "127.0.0.1");
+        let out = "";
+        socket.on("data", (data) => {
+          out += data;
+        });
+        socket.on("close", () => resolve(out));
+        socket.on("error", () => resolve(out));
+        socket.write(text);
+      });
+    for (const request of [
+      `GET /auth/providers/${"a".repeat(20_000)}?q=secretquery HTTP/1.1\r\nHost: x\r\n\r\n`,
+      "GET /auth/providers/a secretpath HTTP/1.1\r\nHost: x\r\n\r\n",
+    ]) {
+      const answer = await raw(request);
+      const [head, body] = answer.split("\r\n\r\n");
+      expect(head).toMatch(/^HTTP\/1\.1 4\d\d /);
+      expect(head?.toLowerCase()).toContain("x-content-type-options: nosniff");
+      expect(JSON.parse(body ?? "")).toEqual({ error: "invalid_request", message: expect.any(String) });
+      expect(answer).not.toContain("secret");
     }
   });
 

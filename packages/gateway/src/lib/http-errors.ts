@@ -61,6 +61,36 @@ export function isStoreDown(error: unknown): boolean {
 }
 
 /**
+ * Fastify's `clientErrorHandler` (requests Node's HTTP parser refuses: an over-long URL or headers, a
+ * malformed request line): the documented shape and headers, written on the socket, never echoing it.
+ * @internal
+ */
+export function clientErrorHandler(
+  error: Error & { code?: string },
+  socket: import("node:net").Socket,
+): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, reason, code, message] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [
+          431,
+          "Request Header Fields Too Large",
+          "invalid_request",
+          "The request URL or headers are too large.",
+        ]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "invalid_request", "Request timeout."]
+        : [400, "Bad Request", "invalid_request", "The request is malformed."];
+  const body = JSON.stringify({ error: code, message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+/**
  * Fastify's `frameworkErrors` (a URL it cannot decode, ...): the documented `{ error, message }` shape,
  * never the request's URL. @internal
  */
