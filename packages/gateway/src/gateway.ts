@@ -107,7 +107,10 @@ export interface GatewayOptions {
 export interface Gateway {
   /** The Fastify instance (ready). */
   readonly app: FastifyInstance;
-  /** The resolver behind `POST /auth/token`. */
+  /**
+   * A resolver over the gateway's store, refresher and providers that trusts the account argument (no
+   * grant applies: for in-process use). `POST /auth/token` uses one per API key, after the key's grant.
+   */
   readonly resolver: Resolver;
   /** Listens; returns the base URL. @default host "127.0.0.1", port 8787 */
   listen(options?: { readonly host?: string; readonly port?: number }): Promise<string>;
