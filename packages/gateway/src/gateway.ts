@@ -200,6 +200,9 @@ const requestSerializer =
  *
  * @example
  * ```ts
+ * import type { ProviderConfig } from "@credstack/core";
+ * import type { CredentialStore } from "@credstack/storage";
+ * declare const store: CredentialStore, google: ProviderConfig, hash: string; // hash: from generateApiKey()
  * const gateway = await createGateway({ store, providers: { google }, apiKeys: [{ id: "mcp", hash }] });
  * await gateway.listen({ port: 8787 });
  * ```

@@ -21,3 +21,14 @@ export function isUnreadableRecord(error: unknown): boolean {
       error.code === "ERR_KEY_NOT_FOUND")
   );
 }
+
+/**
+ * True for failures where the store (or its cipher's key service) could not be reached: a write may be
+ * retried later. @internal
+ */
+export function isStoreDown(error: unknown): boolean {
+  return (
+    isCredstackError(error) &&
+    (error.code === "ERR_STORE_UNAVAILABLE" || error.code === "ERR_CIPHER_UNAVAILABLE")
+  );
+}
