@@ -203,7 +203,8 @@ const requestSerializer =
  * import type { ProviderConfig } from "@credstack/core";
  * import type { CredentialStore } from "@credstack/storage";
  * declare const store: CredentialStore, google: ProviderConfig, hash: string; // hash: from generateApiKey()
- * const gateway = await createGateway({ store, providers: { google }, apiKeys: [{ id: "mcp", hash }] });
+ * declare const delegation: GatewayDelegation; // how your users' bearer JWTs are verified
+ * const gateway = await createGateway({ store, providers: { google }, apiKeys: [{ id: "mcp", hash, mode: "delegated" }], delegation });
  * await gateway.listen({ port: 8787 });
  * ```
  * @throws GatewayConfigError (`ERR_INVALID_CONFIG`) for unusable options.
