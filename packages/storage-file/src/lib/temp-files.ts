@@ -75,11 +75,13 @@ export interface TempSweep {
  * a writer process of this host that has exited (its pid is gone or belongs to a newer process), or —
  * for writers on other hosts and names written by older versions — a file older than a minute whose
  * key lock nobody holds. A live writer's temporary file is never removed. File stores do this when
- * they open; `credstack doctor --fix` does it on demand.
+ * they open; `credstack doctor --fix` does it on demand. `dir` must exist: a missing directory rejects
+ * with the file system's `ENOENT` error.
  *
  * @example
  * ```ts
- * const { stale } = await sweepTempFiles(".credstack/credentials", { dryRun: true });
+ * declare const dir: string; // an existing file store's directory, as given to fileStore({ dir })
+ * const { stale } = await sweepTempFiles(dir, { dryRun: true });
  * ```
  */
 export async function sweepTempFiles(
