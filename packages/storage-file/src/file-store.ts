@@ -23,9 +23,11 @@ import {
   StoreUnavailableError,
   sealRecord,
   splitRecord,
+  syncDirectory,
   VersionConflictError,
+  writeFileAtomic,
 } from "@credstack/storage";
-import { removeOldTempFiles, replaceFile, syncDirectory } from "./lib/atomic-write.js";
+import { removeOldTempFiles } from "./lib/atomic-write.js";
 import { preparePrivateDirectory } from "./lib/directory.js";
 import { acquireLock, releaseLock } from "./lib/file-lock.js";
 import { fileNameOf, type RecordFileName } from "./lib/file-names.js";
@@ -92,7 +94,9 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
 
   async function writeRecordFile(file: RecordFileName, record: CredentialRecord, payload: FilePayload) {
     const bytes = encodeRecordFile(splitRecord(record).columns, payload);
-    await io(`write ${join(dir, file.name)}`, () => replaceFile(dir, file.name, bytes, settings.fsync));
+    await io(`write ${join(dir, file.name)}`, () =>
+      writeFileAtomic(join(dir, file.name), bytes, { fsync: settings.fsync }),
+    );
   }
 
   /** Runs `work` holding the key: in-process queue first, then the cross-process lock file. */
