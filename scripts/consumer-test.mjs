@@ -10,7 +10,7 @@
 //   - the CLI runs without its optional KMS peers and says what to install when --kms-key-id needs them.
 // Needs the packages built (`pnpm build`). Run by scripts/test.mjs; alone: node scripts/consumer-test.mjs
 // (CREDSTACK_KEEP_CONSUMER=1 keeps the scratch project for a look).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -31,6 +31,25 @@ function run(cmd, args, options = {}) {
   if (result.error) throw result.error;
   return result;
 }
+
+/** Like {@link run}, without blocking: resolves with { status, stdout, stderr }. */
+function runAsync(cmd, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
 
 function must(cmd, args, options) {
   const result = run(cmd, args, options);
@@ -62,12 +81,15 @@ try {
   // ---- pack
   const tarballDir = join(scratch, "tarballs");
   await mkdir(tarballDir);
-  const tarballs = [];
-  for (const pkg of packages) {
-    const packed = must("pnpm", ["pack", "--pack-destination", tarballDir], { cwd: pkg.dir });
-    const file = packed.stdout.trim().split("\n").at(-1).trim();
-    tarballs.push({ pkg, file: file.startsWith("/") ? file : join(tarballDir, file) });
-  }
+  const tarballs = await Promise.all(
+    packages.map(async (pkg) => {
+      const packed = await runAsync("pnpm", ["pack", "--pack-destination", tarballDir], { cwd: pkg.dir });
+      if (packed.status !== 0) throw new Error(`pnpm pack failed in ${pkg.dir}: ${packed.stderr}`);
+      const file = packed.stdout.trim().split("\n").at(-1).trim();
+      return { pkg, file: file.startsWith("/") ? file : join(tarballDir, file) };
+    }),
+  );
+  console.log(`  packed ${tarballs.length} tarballs (${elapsed()})`);
 
   // ---- tarball contents
   const license = await readFile(join(root, "LICENSE"), "utf8");
@@ -106,6 +128,8 @@ try {
     "@modelcontextprotocol/sdk@^1",
     "@aws-sdk/client-kms@^3",
     "vitest@^3",
+    // The MCP SDK's own declarations need these under skipLibCheck: false (express types, fetch's HeadersInit).
+    "@types/express@^5",
   ];
   const install = run(
     "npm",
@@ -184,9 +208,11 @@ try {
     skipLibCheck: false,
     noEmit: true,
     target: "ES2022",
-    lib: ["ES2023"],
+    // DOM: the MCP SDK's declarations use fetch's HeadersInit (see docs/mcp.md).
+    lib: ["ES2023", "DOM"],
     types: ["node"],
   };
+  const compiled = [];
   for (const [name, resolution] of [
     ["nodenext", { module: "nodenext", moduleResolution: "nodenext" }],
     ["bundler", { module: "esnext", moduleResolution: "bundler" }],
@@ -196,13 +222,19 @@ try {
       join(project, config),
       JSON.stringify({ compilerOptions: { ...base, ...resolution }, files: ["consumer.ts"] }, null, 2),
     );
-    const tsc = run(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "-p", config], {
+    // Both compilations run while the entry points load below.
+    const tsc = runAsync(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "-p", config], {
       cwd: project,
+    }).then((result) => {
+      if (result.status !== 0) {
+        fail(`tsc (moduleResolution ${name}, skipLibCheck false):\n${result.stdout}${result.stderr}`);
+      } else {
+        console.log(
+          `  compiled every export of ${specifiers.length} entry points (moduleResolution ${name}, ${elapsed()})`,
+        );
+      }
     });
-    if (tsc.status !== 0)
-      fail(`tsc (moduleResolution ${name}, skipLibCheck false):\n${tsc.stdout}${tsc.stderr}`);
-    else
-      console.log(`  compiled every export of ${specifiers.length} entry points (moduleResolution ${name})`);
+    compiled.push(tsc);
   }
 
   // ---- import and require() every entry point on Node 20.19+ and 22+
@@ -212,6 +244,7 @@ try {
 const out = {};
 (async () => {
   for (const s of specifiers) {
+    if (s.startsWith("@credstack/storage-test-suite")) continue; // loads only inside vitest: see suite.test.mjs
     const r = { import: null, require: null };
     try { r.import = Object.keys(await import(s)).sort(); } catch (e) { r.importError = String(e.code ?? "") + " " + e.message; }
     try { r.require = Object.keys(require(s)).filter((k) => k !== "module.exports" && k !== "__esModule").sort(); } catch (e) { r.requireError = String(e.code ?? "") + " " + e.message; }
@@ -219,6 +252,20 @@ const out = {};
   }
   process.stdout.write(JSON.stringify(out));
 })();
+`,
+  );
+  await writeFile(
+    join(project, "suite.test.mjs"),
+    `import { createRequire } from "node:module";
+import * as imported from "@credstack/storage-test-suite";
+import { expect, it } from "vitest";
+
+it("imports and requires @credstack/storage-test-suite with the same exports", () => {
+  const required = createRequire(import.meta.url)("@credstack/storage-test-suite");
+  const names = (module) => Object.keys(module).filter((k) => k !== "module.exports" && k !== "__esModule").sort();
+  expect(names(imported)).toContain("storeConformance");
+  expect(names(required)).toEqual(names(imported));
+});
 `,
   );
   for (const major of [20, 22]) {
@@ -235,6 +282,7 @@ const out = {};
     let ok = 0;
     for (const specifier of specifiers) {
       const r = results[specifier];
+      if (r === undefined) continue;
       if (r.importError) fail(`Node ${version}: import("${specifier}") failed: ${r.importError}`);
       if (r.requireError)
         fail(`Node ${version}: require("${specifier}") failed: ${r.requireError.split("\n")[0]}`);
@@ -243,8 +291,21 @@ const out = {};
       }
       if (r.import && !r.importError && !r.requireError) ok++;
     }
-    console.log(`  Node ${version}: ${ok}/${specifiers.length} entry points load with import and require()`);
+    // The conformance suites call vitest's describe/it when loaded, so they load inside a vitest run.
+    const vitest = run(node, [join(project, "node_modules/vitest/vitest.mjs"), "run", "suite.test.mjs"], {
+      cwd: project,
+      env: { ...process.env, CI: "1", NO_COLOR: "1" },
+    });
+    if (vitest.status !== 0) {
+      fail(`Node ${version}: @credstack/storage-test-suite under vitest:\n${vitest.stdout}${vitest.stderr}`);
+    } else {
+      ok++;
+    }
+    console.log(
+      `  Node ${version}: ${ok}/${specifiers.length} entry points load with import and require() (${elapsed()})`,
+    );
   }
+  await Promise.all(compiled);
 
   // ---- the CLI without its optional KMS peers
   const cli = join(project, "node_modules/@credstack/cli/dist/bin.js");
@@ -252,33 +313,36 @@ const out = {};
   if (help.status !== 0) fail(`credstack --help exited ${help.status}: ${help.stderr}`);
   const hidden = [];
   try {
-    for (const name of ["@aws-sdk/client-kms", "@credstack/kms"]) {
+    // Without the AWS SDK, then without @credstack/kms too (a CLI installed alone).
+    for (const [name, missing] of [
+      ["@aws-sdk/client-kms", "@aws-sdk/client-kms"],
+      ["@credstack/kms", "@credstack/kms"],
+    ]) {
       const path = join(project, "node_modules", ...name.split("/"));
       await rename(path, `${path}.hidden`);
       hidden.push(path);
-    }
-    const kms = run(
-      process.execPath,
-      [
-        cli,
-        "list",
-        "--store",
-        "file:./store",
-        "--kms-key-id",
-        "alias/credstack",
-        "--kms-region",
-        "us-east-1",
-      ],
-      { cwd: project },
-    );
-    const expected =
-      /ERR_INVALID_CONFIG: @credstack\/kms is not installed: install @credstack\/kms and @aws-sdk\/client-kms to use --kms-key-id/;
-    if (kms.status === 0 || !expected.test(kms.stderr)) {
-      fail(
-        `credstack --kms-key-id without the KMS packages: exit ${kms.status}, stderr: ${kms.stderr.trim()}`,
+      const kms = run(
+        process.execPath,
+        [
+          cli,
+          "list",
+          "--store",
+          "file:./store",
+          "--kms-key-id",
+          "alias/credstack",
+          "--kms-region",
+          "us-east-1",
+        ],
+        { cwd: project },
       );
-    } else {
-      console.log(`  CLI without KMS packages: ${kms.stderr.trim().split("\n")[0]}`);
+      const expected = `ERR_INVALID_CONFIG: ${missing} is not installed: install @credstack/kms and @aws-sdk/client-kms to use --kms-key-id`;
+      if (kms.status !== 1 || !kms.stderr.includes(expected)) {
+        fail(`credstack --kms-key-id without ${missing}: exit ${kms.status}, stderr: ${kms.stderr.trim()}`);
+      } else {
+        console.log(
+          `  CLI without ${hidden.length === 1 ? "" : "@credstack/kms and "}@aws-sdk/client-kms: ${kms.stderr.trim().split("\n")[0]}`,
+        );
+      }
     }
   } finally {
     for (const path of hidden) await rename(`${path}.hidden`, path);
