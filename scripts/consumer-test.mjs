@@ -127,7 +127,7 @@ try {
     "pg@^8",
     "@modelcontextprotocol/sdk@^1",
     "@aws-sdk/client-kms@^3",
-    "vitest@^3",
+    "vitest@^4", // the workspace tests on vitest 3; vitest 5 runs at the end (it needs Node 22.12+)
     // The MCP SDK's own declarations need these under skipLibCheck: false (express types, fetch's HeadersInit).
     "@types/express@^5",
   ];
@@ -257,7 +257,9 @@ const out = {};
   await writeFile(
     join(project, "suite.test.mjs"),
     `import { createRequire } from "node:module";
+import { memoryStore } from "@credstack/storage";
 import * as imported from "@credstack/storage-test-suite";
+import { aesGcmCipherSet, cipherConformance, storeConformance } from "@credstack/storage-test-suite";
 import { expect, it } from "vitest";
 
 it("imports and requires @credstack/storage-test-suite with the same exports", () => {
@@ -266,8 +268,32 @@ it("imports and requires @credstack/storage-test-suite with the same exports", (
   expect(names(imported)).toContain("storeConformance");
   expect(names(required)).toEqual(names(imported));
 });
+
+// The suites themselves run on this vitest: the reference store and cipher must pass.
+storeConformance("memoryStore", { open: async () => memoryStore() }, { encrypted: false });
+cipherConformance("aesGcmCipher", aesGcmCipherSet);
 `,
   );
+  const runSuite = (node, version) => {
+    const vitest = run(node, [join(project, "node_modules/vitest/vitest.mjs"), "run", "suite.test.mjs"], {
+      cwd: project,
+      env: { ...process.env, CI: "1", NO_COLOR: "1" },
+    });
+    const versionLine = must(node, [join(project, "node_modules/vitest/vitest.mjs"), "--version"], {
+      cwd: project,
+    });
+    if (vitest.status !== 0) {
+      fail(
+        `Node ${version}, vitest ${versionLine.stdout.trim()}: @credstack/storage-test-suite:\n${vitest.stdout}${vitest.stderr}`,
+      );
+      return false;
+    }
+    const tests = vitest.stdout.match(/Tests\s+(\d+) passed/)?.[1];
+    console.log(
+      `  Node ${version}, vitest ${versionLine.stdout.trim()}: storage-test-suite imports, requires and passes (${tests} tests)`,
+    );
+    return true;
+  };
   for (const major of [20, 22]) {
     const node = await nodeBinary(major);
     const version = must(node, ["--version"]).stdout.trim();
@@ -292,15 +318,7 @@ it("imports and requires @credstack/storage-test-suite with the same exports", (
       if (r.import && !r.importError && !r.requireError) ok++;
     }
     // The conformance suites call vitest's describe/it when loaded, so they load inside a vitest run.
-    const vitest = run(node, [join(project, "node_modules/vitest/vitest.mjs"), "run", "suite.test.mjs"], {
-      cwd: project,
-      env: { ...process.env, CI: "1", NO_COLOR: "1" },
-    });
-    if (vitest.status !== 0) {
-      fail(`Node ${version}: @credstack/storage-test-suite under vitest:\n${vitest.stdout}${vitest.stderr}`);
-    } else {
-      ok++;
-    }
+    if (runSuite(node, version)) ok++;
     console.log(
       `  Node ${version}: ${ok}/${specifiers.length} entry points load with import and require() (${elapsed()})`,
     );
@@ -346,6 +364,21 @@ it("imports and requires @credstack/storage-test-suite with the same exports", (
     }
   } finally {
     for (const path of hidden) await rename(`${path}.hidden`, path);
+  }
+
+  // ---- @credstack/storage-test-suite on the newest vitest major (its peer range is ^3 || ^4 || ^5);
+  // vitest 5 wants Node 22.12+ and its @types/node (the compilations above are done by now).
+  const vitest5 = run(
+    "npm",
+    ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error", "vitest@^5", "@types/node@^22"],
+    {
+      cwd: project,
+    },
+  );
+  if (vitest5.status !== 0) fail(`npm install vitest@^5 failed: ${vitest5.stderr}`);
+  else {
+    const node22 = await nodeBinary(22);
+    runSuite(node22, must(node22, ["--version"]).stdout.trim());
   }
 } finally {
   if (process.env.CREDSTACK_KEEP_CONSUMER === "1") console.log(`  kept ${scratch}`);
