@@ -41,13 +41,17 @@ export interface ExampleApp {
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /**
- * Builds the example server: protected-resource metadata (RFC 9728), `POST /mcp` (stateless Streamable
+ * Builds the example server: protected-resource metadata (RFC 9728, at the path-based and the root
+ * location), `POST /mcp` (stateless Streamable
  * HTTP) behind `requireBearerAuth` with the credstack verifier, and `GET /oauth/callback` finishing the
  * downstream provider's authorization.
  */
 export function createExampleApp(options: ExampleAppOptions): ExampleApp {
   const mcpUrl = new URL("/mcp", options.baseUrl).href;
-  const metadataPath = "/.well-known/oauth-protected-resource/mcp";
+  // RFC 9728: the path-based location (`…/oauth-protected-resource/mcp`, which WWW-Authenticate names) and
+  // the root one, which some clients try first.
+  const metadataRoot = "/.well-known/oauth-protected-resource";
+  const metadataPath = `${metadataRoot}/mcp`;
   const { store, provider } = options;
   const providers = { [provider.slug]: provider.config };
   const bearer = {
@@ -59,11 +63,14 @@ export function createExampleApp(options: ExampleAppOptions): ExampleApp {
   const authorizer = createAuthorizer({ store, providers, refresher });
   const resolver = createResolver({ chain: defaultChain({ bearer, refresher, authorizer }), providers });
   // Verification reads no store and starts no authorization: a resolver over the bearer source alone.
-  const verifier = resolverTokenVerifier(createResolver({ chain: [bearerJwt(bearer)] }));
+  // `audience`: a token whose `aud` array names this server after another resource is still for it.
+  const verifier = resolverTokenVerifier(createResolver({ chain: [bearerJwt(bearer)] }), {
+    audience: mcpUrl,
+  });
 
   const app = createMcpExpressApp({ host: "127.0.0.1" });
   app.disable("x-powered-by");
-  app.get(metadataPath, (_req, res) => {
+  app.get([metadataPath, metadataRoot], (_req, res) => {
     res.json({
       resource: mcpUrl,
       authorization_servers: [options.authorizationServer.issuer],

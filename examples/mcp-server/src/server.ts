@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       userinfoEndpoint: "https://openidconnect.googleapis.com/v1/userinfo",
       profileScopes: ["openid", "email"],
       extraScopes: ["drive.readonly"],
+      drive: {},
       config: {
         issuer: "https://accounts.google.com",
         authorization_endpoint: "https://accounts.google.com/o/oauth2/v2/auth",

@@ -1,6 +1,7 @@
 import type { Resolver } from "@credstack/core";
 import { withProviderToken } from "@credstack/mcp";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { type DriveToolOptions, registerDriveTool } from "./google-tools.js";
 
 /** The downstream provider the example's tools call on behalf of the caller. */
 export interface ExampleProvider {
@@ -12,6 +13,8 @@ export interface ExampleProvider {
   readonly profileScopes: readonly string[];
   /** Additional scopes `granted_access` needs on top (an incremental authorization). */
   readonly extraScopes: readonly string[];
+  /** Set for a Google provider: registers `list_drive_files` (see google-tools.ts). */
+  readonly drive?: DriveToolOptions;
 }
 
 /**
@@ -66,6 +69,7 @@ export function registerExampleTools(server: McpServer, resolver: Resolver, prov
       },
     ),
   );
+  if (provider.drive !== undefined) registerDriveTool(server, resolver, provider.slug, provider.drive);
 }
 
 function fetchUserinfo(endpoint: string, accessToken: string, signal: AbortSignal): Promise<Response> {

@@ -113,6 +113,10 @@ describe("example MCP server, end to end over Streamable HTTP", () => {
     expect(header).toContain(`resource_metadata="${baseUrl}/.well-known/oauth-protected-resource/mcp"`);
     const metadata = await (await fetch(`${baseUrl}/.well-known/oauth-protected-resource/mcp`)).json();
     expect(metadata).toMatchObject({ resource: `${baseUrl}/mcp`, authorization_servers: [auth.issuer] });
+    // The root location (RFC 9728 §3.1 without the path) serves the same document.
+    const root = await fetch(`${baseUrl}/.well-known/oauth-protected-resource`);
+    expect(root.status).toBe(200);
+    expect(await root.json()).toEqual(metadata);
     const forged = await fetch(`${baseUrl}/mcp`, {
       method: "POST",
       headers: {

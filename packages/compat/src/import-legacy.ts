@@ -11,6 +11,7 @@ import {
 } from "@credstack/storage";
 import type { LegacyLayout } from "./credential-format.js";
 import { type LegacyDirectoryOptions, legacyDirectoryStore } from "./legacy-store.js";
+import type { LegacyEvidence } from "./lib/evidence.js";
 import type { LegacyEncoding } from "./lib/open-file.js";
 
 /** Options of {@link importLegacy}. */
@@ -48,6 +49,12 @@ export interface ImportFileReport {
   readonly encoding?: LegacyEncoding;
   /** Its JSON layout, for readable files. */
   readonly layout?: LegacyLayout;
+  /**
+   * What decided the account (readable files): `credential` (the identity inside it), `recipient-binding`
+   * (`.user_api_keys.json`, the linkage preferences or a supplied key bound the envelope's recipient to
+   * the account), `file-name` (the only email the name can come from) or `mapping`.
+   */
+  readonly evidence?: LegacyEvidence;
   /** Why it was skipped or is ambiguous. */
   readonly reason?: string;
   /** Accounts it could belong to (ambiguous files). */
@@ -98,6 +105,8 @@ async function shredFile(path: string): Promise<void> {
  *
  * @example
  * ```ts
+ * import type { CredentialStore } from "@credstack/storage";
+ * declare const store: CredentialStore;
  * const report = await importLegacy({ dir: "./credentials", to: store, mapping: { bob_at_example_com: "bob@example.com" } });
  * for (const f of report.files) if (f.status !== "imported") console.warn(f.file, f.status, f.reason ?? f.code);
  * ```
@@ -115,6 +124,7 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Import
         key: keyOf(entry.record),
         encoding: entry.encoding,
         layout: entry.layout,
+        evidence: entry.evidence,
       };
       let current: { version: number } | undefined;
       try {

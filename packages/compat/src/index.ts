@@ -45,6 +45,7 @@ export {
   type LegacyScannedFile,
   legacyDirectoryStore,
 } from "./legacy-store.js";
+export type { LegacyEvidence } from "./lib/evidence.js";
 export type { LegacyKeys, LegacyOAuthIdentity } from "./lib/legacy-keys.js";
 export type { LegacyEncoding } from "./lib/open-file.js";
 export { safeNameOf as legacySafeName } from "./lib/safe-name.js";

@@ -21,14 +21,18 @@ describe("importLegacy", () => {
     const first = await importLegacy({ dir: fx.dir, to, keys: allKeys(m), mapping: m.mapping });
     const byFile = new Map(first.files.map((f) => [f.file, f]));
     for (const file of Object.keys(m.expected)) expect(byFile.get(file)?.status, file).toBe("imported");
-    for (const [file, code] of Object.entries(m.failures)) {
-      expect(byFile.get(file), file).toMatchObject({ status: "failed", code });
-      expect(byFile.get(file)?.message).toContain(file);
+    for (const [file, want] of Object.entries(m.files)) {
+      const line = byFile.get(file);
+      expect(line?.status, file).toBe(want.status);
+      if (want.code !== undefined) expect(line?.code, file).toBe(want.code);
+      if (want.evidence !== undefined) expect(line?.evidence, file).toBe(want.evidence);
+      if (want.account !== undefined) {
+        expect(line?.key?.provider, file).toBe(want.provider ?? "google");
+        expect(line?.key?.account.toLowerCase(), file).toBe(want.account);
+      }
+      if (want.status === "failed") expect(line?.message, file).toContain(file);
     }
-    for (const file of m.ambiguous) expect(byFile.get(file)?.status).toBe("ambiguous");
-    for (const file of [...m.notCredentials, ...Object.keys(m.superseded)]) {
-      expect(byFile.get(file)?.status, file).toBe("skipped");
-    }
+    expect(first.files.map((f) => f.file).sort()).toEqual(Object.keys(m.files).sort());
     expect(first.imported).toBe(Object.keys(m.expected).length);
     for (const want of Object.values(m.expected)) {
       expect(await to.get({ provider: want.provider ?? "google", account: want.account })).toBeDefined();
@@ -47,20 +51,12 @@ describe("importLegacy", () => {
     }
   });
 
-  it("resolves ambiguous files once mapped", async () => {
-    const to = memoryStore();
-    const report = await importLegacy({
-      dir: fx.dir,
-      to,
-      keys: allKeys(m),
-      mapping: { ...m.mapping, "mallory_at_example_com_credentials.json": "mallory@example.com" },
-    });
-    expect(report.files.find((f) => f.file === "mallory_at_example_com_credentials.json")?.status).toBe(
-      "imported",
-    );
-    expect((await to.get({ provider: "google", account: "mallory@example.com" }))?.accessToken).toBe(
-      "ya29.access-mallory",
-    );
+  it("leaves lossy names without other evidence ambiguous until mapped", async () => {
+    const report = await importLegacy({ dir: fx.dir, to: memoryStore(), keys: allKeys(m) });
+    for (const file of m.ambiguousWithoutMapping) {
+      expect(report.files.find((f) => f.file === file)?.status, file).toBe("ambiguous");
+    }
+    expect(report.imported).toBe(Object.keys(m.expected).length - m.ambiguousWithoutMapping.length);
   });
 
   it("dryRun writes nothing", async () => {
@@ -96,7 +92,7 @@ describe("importLegacy", () => {
     }
     // Failed, ambiguous and superseded files stay exactly as they were.
     expect(readFileSync(join(fx.dir, "tampered_at_example_com_credentials.enc"))).toEqual(before);
-    for (const file of [...m.ambiguous, ...Object.keys(m.superseded)])
+    for (const file of [...Object.keys(m.failures), ...Object.keys(m.superseded)])
       expect(existsSync(join(fx.dir, file))).toBe(true);
     const alice = await to.get({ provider: "google", account: "alice@example.com" });
     expect(alice?.accessToken).toBe("ya29.access-alice");

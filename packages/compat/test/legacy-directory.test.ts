@@ -91,35 +91,69 @@ describe("legacyDirectoryStore over files written by Python cryptography", () =>
     }
   });
 
-  it("never guesses an account: no email inside and no mapping is ambiguous, with candidates", async () => {
+  it("never guesses an account: a lossy name with no other evidence is ambiguous, with candidates", async () => {
     const scan = await open({ mapping: {} }).scan();
-    const dave = scan.find((f) => f.file === "dave_at_example_com_credentials.enc");
-    expect(dave?.status).toBe("ambiguous");
-    if (dave?.status === "ambiguous") expect(dave.candidates).toContain("dave@example.com");
+    const xy = scan.find((f) => f.file === "x_y_at_example_com_credentials.enc");
+    expect(xy?.status).toBe("ambiguous");
+    if (xy?.status === "ambiguous") expect(xy.candidates).toEqual(["x_y@example.com", "x.y@example.com"]);
+    // A name only one email can produce is proof, not a guess.
+    expect(scan.find((f) => f.file === "dave_at_example_com_credentials.enc")).toMatchObject({
+      status: "ready",
+      evidence: "file-name",
+    });
+    // Contents that belong to someone else than the name says are refused, not ambiguous.
     const mallory = scan.find((f) => f.file === "mallory_at_example_com_credentials.json");
-    expect(mallory?.status).toBe("ambiguous");
-    // Plaintext files carry user_email and need no mapping.
+    expect(mallory?.status === "failed" && mallory.error.code).toBe("ERR_INTEGRITY");
     expect(scan.find((f) => f.file === "j_doe_at_example_com_credentials.json")?.status).toBe("ready");
+  });
+
+  it("a mapping never overrides the evidence: contradicting it is ERR_INTEGRITY", async () => {
+    const scan = await open({
+      mapping: {
+        "mallory_at_example_com_credentials.json": "mallory@example.com",
+        dave_at_example_com: "eve@example.com",
+        grace_at_example_com: "linda@example.com",
+      },
+    }).scan();
+    for (const file of [
+      "mallory_at_example_com_credentials.json",
+      "dave_at_example_com_credentials.enc",
+      "grace_at_example_com_credentials.enc",
+    ]) {
+      const entry = scan.find((f) => f.file === file);
+      expect(entry?.status === "failed" && entry.error.code, file).toBe("ERR_INTEGRITY");
+    }
+  });
+
+  it("a supplied key bound to another account than the registry says is a conflict", async () => {
+    const grace = m.keys.userKeysByAccount["grace@example.com"] as string;
+    const scan = await open({ keys: { userKeysByAccount: { "mallory@example.com": grace } } }).scan();
+    const entry = scan.find((f) => f.file === "grace_at_example_com_credentials.enc");
+    expect(entry?.status === "failed" && entry.error.code).toBe("ERR_INTEGRITY");
   });
 
   it("decrypts per-user envelopes only with a recipient's key", async () => {
     const noUserKeys = await open({ keys: { mcpApiKey: m.keys.mcpApiKey } }).scan();
-    expect(noUserKeys.find((f) => f.file === "grace_at_example_com_credentials.enc")?.status).toBe("failed");
+    const failed = (file: string) => {
+      const entry = noUserKeys.find((f) => f.file === file);
+      return entry?.status === "failed" ? entry.error.code : entry?.status;
+    };
+    expect(failed("paul_at_example_com_backup.enc")).toBe("ERR_KEY_NOT_FOUND");
+    expect(failed("judy_at_example_com_credentials.enc")).toBe("ERR_KEY_NOT_FOUND");
+    // Password-less OAuth recipients open from the google_sub the legacy server recorded.
+    expect(failed("olga_at_example_com_credentials.enc")).toBe("ready");
     const linked = open({ keys: { userKeys: [m.keys.linkedKey] } });
     expect((await linked.get({ provider: "google", account: "grace@example.com" }))?.accessToken).toBe(
       "ya29.access-grace",
     );
-    const ivan = open({
-      keys: { userKeys: [m.keys.ivanKey] },
-      mapping: { ivan_at_example_com: "ivan@example.com" },
-    });
+    const ivan = open({ keys: { userKeysByAccount: { "ivan@example.com": m.keys.ivanKey } } });
     expect((await ivan.get({ provider: "google", account: "ivan@example.com" }))?.accessToken).toBe(
       "ya29.access-ivan",
     );
   });
 
   it("needs the MCP_API_KEY for files the legacy server keyed from it", async () => {
-    const scan = await open({ keys: { userKeys: m.keys.userKeys } }).scan();
+    const scan = await open({ keys: { userKeysByAccount: m.keys.userKeysByAccount } }).scan();
     expect(scan.find((f) => f.file === "erin_at_example_com_credentials.enc")).toMatchObject({
       status: "failed",
     });

@@ -9,18 +9,38 @@ export interface LegacyManifest {
   readonly keys: {
     readonly serverKey: string;
     readonly mcpApiKey: string;
-    readonly userKeys: string[];
+    readonly userKeysByAccount: Record<string, string>;
+    readonly oauthIdentities: { sub: string; password: string; account: string }[];
     readonly linkedKey: string;
     readonly ivanKey: string;
-    readonly oauthIdentity: { sub: string; password: string };
   };
   readonly mapping: Record<string, string>;
+  /** Every file and what the import must report for it with {@link allKeys} and `mapping`. */
+  readonly files: Record<
+    string,
+    {
+      status: "imported" | "skipped" | "failed";
+      code?: string;
+      account?: string;
+      provider?: string;
+      evidence?: string;
+      encoding?: string;
+      layout?: string;
+    }
+  >;
   readonly expected: Record<
     string,
-    { account: string; provider?: string; layout: string; encoding: string; json: Record<string, unknown> }
+    {
+      account: string;
+      provider?: string;
+      layout: string;
+      encoding: string;
+      evidence: string;
+      json: Record<string, unknown>;
+    }
   >;
   readonly failures: Record<string, string>;
-  readonly ambiguous: string[];
+  readonly ambiguousWithoutMapping: string[];
   readonly superseded: Record<string, string>;
   readonly notCredentials: string[];
 }
@@ -56,6 +76,6 @@ export function makeLegacyFixtures(): {
 /** The keys option that opens every readable fixture. */
 export const allKeys = (m: LegacyManifest) => ({
   mcpApiKey: m.keys.mcpApiKey,
-  userKeys: m.keys.userKeys,
-  oauthIdentities: [m.keys.oauthIdentity],
+  userKeysByAccount: m.keys.userKeysByAccount,
+  oauthIdentities: m.keys.oauthIdentities,
 });

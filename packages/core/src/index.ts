@@ -22,6 +22,7 @@ export {
   RefreshFailedError,
 } from "./errors.js";
 export type { ScopePolicy } from "./lib/scope-policy.js";
+export type { RefreshSpoolOptions } from "./lib/spool.js";
 export type { ProviderConfig, ProviderConfigs } from "./provider-config.js";
 export {
   createRefresher,

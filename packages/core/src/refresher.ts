@@ -1,3 +1,4 @@
+import { isCredstackError } from "@credstack/errors";
 import * as oauth from "oauth4webapi";
 import { CoreConfigError, RefreshFailedError } from "./errors.js";
 import { freshnessOf, maxRefreshWindowMs } from "./lib/freshness.js";
@@ -5,11 +6,19 @@ import { clientAuthOf, clientOf, describeOAuthError, requestOptionsOf, serverOf 
 import { RecordCache, slotOf } from "./lib/record-cache.js";
 import { scopePolicyFor } from "./lib/scope-policy.js";
 import {
+  RefreshSpool,
+  type RefreshSpoolOptions,
+  refreshHashOf,
+  type SpoolEntry,
+  type SpooledEntry,
+} from "./lib/spool.js";
+import {
   type CredentialInput,
   type CredentialKey,
   type CredentialRecord,
   type CredentialStore,
   isLeaseUnavailable,
+  isStoreDown,
   isVersionConflict,
 } from "./lib/store-errors.js";
 import { checkProviderConfigs, type ProviderConfigs, providerConfigOf } from "./provider-config.js";
@@ -20,9 +29,22 @@ export interface RefreshEvent {
   /**
    * `refreshed` (token endpoint called, new tokens saved), `skipped` (another caller or process already
    * refreshed), `invalidated` (`invalid_grant`: credential compare-and-deleted), `failed` (transient or
-   * save failure), `background_failed` (a refresh inside the window failed; the valid token was served).
+   * save failure), `background_failed` (a refresh inside the window failed; the valid token was served),
+   * `save_retrying` (the store could not take rotated tokens; they are served and the save is retried),
+   * `spooled` (rotated tokens written to the local spool), `replayed` (a spooled record reached the store
+   * or was found superseded there), `throttled` (a forced refresh within `forceRefreshIntervalMs` of the
+   * last redemption got the token that redemption gave).
    */
-  readonly type: "refreshed" | "skipped" | "invalidated" | "failed" | "background_failed";
+  readonly type:
+    | "refreshed"
+    | "skipped"
+    | "invalidated"
+    | "failed"
+    | "background_failed"
+    | "save_retrying"
+    | "spooled"
+    | "replayed"
+    | "throttled";
   /** The provider. */
   readonly provider: string;
   /** The account. */
@@ -47,7 +69,13 @@ export interface RefresherOptions {
   readonly leaseWaitMs?: number;
   /** The largest refresh window (the window is min(this, half the lifetime)). @default 300000 */
   readonly maxWindowMs?: number;
-  /** How long an opened record is reused without reading the store again. 0 disables. @default 1000 */
+  /**
+   * How long an opened record is reused without reading the store again, at most; 0 disables. Only
+   * records are cached, never "no credential". When the store reports changes (`capabilities.watch`:
+   * PostgreSQL, Redis), an entry is dropped as soon as another process writes or deletes its record,
+   * and this lifetime only bounds staleness while notifications are down.
+   * @default 1000
+   */
   readonly cacheMs?: number;
   /** Most cached records. @default 10000 */
   readonly cacheEntries?: number;
@@ -55,6 +83,19 @@ export interface RefresherOptions {
   readonly onEvent?: (event: RefreshEvent) => void;
   /** `fetch` for the token endpoint. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /**
+   * Forced refreshes (`forceRefresh`) of one credential redeem its refresh token at most once per this
+   * interval in this process; forced calls inside it get the token that redemption gave. 0 turns the
+   * throttle off.
+   * @default 5000
+   */
+  readonly forceRefreshIntervalMs?: number;
+  /**
+   * A local spool for rotated tokens the store cannot take (docs/core.md): without it, rotated tokens
+   * survive a store outage only as long as this process (retried in memory).
+   * @default none
+   */
+  readonly spool?: RefreshSpoolOptions;
 }
 
 /** The outcome of {@link Refresher.usable}: a usable record, or why the user must authorize. */
@@ -76,7 +117,10 @@ export interface Refresher {
   remember(key: CredentialKey, record: CredentialRecord | undefined): void;
   /** Refreshes in flight right now (background ones included). */
   readonly inFlight: number;
-  /** Waits for refreshes in flight; further calls still work. */
+  /**
+   * Waits for refreshes in flight, stops retrying saves (spooled records stay in the spool) and stops
+   * watching the store; further calls still work.
+   */
   close(): Promise<void>;
 }
 
@@ -104,6 +148,12 @@ function buildRecord(
   return next as unknown as CredentialInput;
 }
 
+/** A lease this refresher holds; `keep`: a background save releases it, not the flight. */
+interface HeldLease {
+  readonly lease: { release(): Promise<void> };
+  keep: boolean;
+}
+
 /**
  * Creates the refresher: single-flight per key in this process (one promise per key), leased across
  * processes through `store.lease()` (re-reading after the lease, skipping if another process already
@@ -112,6 +162,8 @@ function buildRecord(
  *
  * @example
  * ```ts
+ * import type { CredentialStore } from "@credstack/storage";
+ * declare const store: CredentialStore, googleConfig: ProviderConfig;
  * const refresher = createRefresher({ store, providers: { google: googleConfig } });
  * ```
  */
@@ -123,15 +175,48 @@ export function createRefresher(options: RefresherOptions): Refresher {
   const leaseTtlMs = options.leaseTtlMs ?? 30_000;
   const leaseWaitMs = options.leaseWaitMs ?? 15_000;
   const maxWindowMs = options.maxWindowMs ?? maxRefreshWindowMs;
-  for (const [name, value] of Object.entries({ cooldownMs, leaseTtlMs, leaseWaitMs, maxWindowMs })) {
+  const forceRefreshIntervalMs = options.forceRefreshIntervalMs ?? 5000;
+  for (const [name, value] of Object.entries({
+    cooldownMs,
+    leaseTtlMs,
+    leaseWaitMs,
+    maxWindowMs,
+    forceRefreshIntervalMs,
+  })) {
     if (!Number.isFinite(value) || value < 0)
       throw new CoreConfigError(`${name} must be a non-negative number.`);
   }
   if (leaseTtlMs === 0) throw new CoreConfigError("leaseTtlMs must be positive.");
-  const cache = new RecordCache(options.cacheMs ?? 1000, options.cacheEntries ?? 10_000, clock);
+  const cacheMs = options.cacheMs ?? 1000;
+  const cache = new RecordCache(cacheMs, options.cacheEntries ?? 10_000, clock);
+  const spool = options.spool === undefined ? undefined : new RefreshSpool(options.spool);
   const flights = new Map<string, Promise<UsableCredential>>();
-  const reads = new Map<string, Promise<CredentialRecord | undefined>>();
+  const reads = new Map<string, { generation: number; promise: Promise<CredentialRecord | undefined> }>();
   const failedAt = new Map<string, number>();
+  /** When each key was last redeemed by a forced refresh here (for the throttle). */
+  const redeemedAt = new Map<string, number>();
+  /** Rotated records this process holds that the store has not taken yet, by slot. */
+  const pending = new Map<string, CredentialRecord>();
+  /** Background saves of rotated records (retries under the lease, then replays). */
+  const saves = new Set<Promise<void>>();
+  let closing = false;
+  /** Wakes background saves sleeping between retries (on close). */
+  const sleepers = new Set<() => void>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      timer.unref?.();
+      sleepers.add(wake);
+    });
+  const watching =
+    store.capabilities.watch === true && typeof store.watch === "function" && cacheMs > 0
+      ? store.watch((change) => cache.invalidate(change)).catch(() => undefined)
+      : undefined;
   const emit = (type: RefreshEvent["type"], key: CredentialKey, code?: string) => {
     try {
       options.onEvent?.({ type, provider: key.provider, account: key.account, ...(code ? { code } : {}) });
@@ -157,7 +242,11 @@ export function createRefresher(options: RefresherOptions): Refresher {
   const stillUsable = (record: CredentialRecord | undefined): record is CredentialRecord =>
     record !== undefined && freshnessOf(record, clock(), maxWindowMs) !== "expired";
 
-  async function redeem(slot: string, current: CredentialRecord): Promise<UsableCredential> {
+  async function redeem(
+    slot: string,
+    current: CredentialRecord,
+    lease: HeldLease | undefined,
+  ): Promise<UsableCredential> {
     const key = { provider: current.provider, account: current.account };
     const config = providerConfigOf(providers, current.provider);
     let response: Response;
@@ -227,20 +316,122 @@ export function createRefresher(options: RefresherOptions): Refresher {
         ),
       );
     }
+    return save(slot, current, buildRecord(current, result, clock()), lease);
+  }
+
+  /** A record as served while the store has not taken it (version: the one it will replace). */
+  const unsaved = (base: number, record: CredentialInput): CredentialRecord =>
+    ({
+      ...record,
+      version: base,
+      createdAt: record.createdAt ?? clock(),
+      updatedAt: clock(),
+    }) as CredentialRecord;
+
+  /**
+   * Writes a rotated or spooled record over `entry.baseVersion`. If the store moved on: when it still
+   * holds the redeemed refresh token, the record is written over the newer version; otherwise the newer
+   * record wins (it was written by a replay elsewhere or a new authorization) and is returned.
+   */
+  async function persist(entry: SpoolEntry): Promise<CredentialRecord | undefined> {
+    try {
+      return await store.put(entry.record, { expectedVersion: entry.baseVersion });
+    } catch (error) {
+      if (!isVersionConflict(error)) throw error;
+    }
+    const stored = await store.get(entry.record);
+    if (stored === undefined || refreshHashOf(stored.refreshToken) !== entry.oldRefreshHash) return stored;
+    return store.put(entry.record, { expectedVersion: stored.version });
+  }
+
+  const settle = (slot: string, record: CredentialRecord | undefined) => {
+    pending.delete(slot);
+    cache.replace(slot, record);
+  };
+
+  /** Replays what the spool holds for `key` (oldest first); the last outcome, or nothing spooled. */
+  async function replay(key: CredentialKey, entries: readonly SpooledEntry[]) {
+    let record: CredentialRecord | undefined;
+    for (const entry of entries) {
+      record = await persist(entry);
+      await spool?.remove(entry.file);
+      emit("replayed", key);
+    }
+    settle(slotOf(key), record);
+    return record;
+  }
+
+  /**
+   * Reads `key` from the store, replaying spooled records of it first: a refresh token spooled here or
+   * by another process is never passed over. When the store is down and a record is spooled, the
+   * newest spooled record is served.
+   */
+  async function readThrough(key: CredentialKey): Promise<CredentialRecord | undefined> {
+    const held = pending.get(slotOf(key));
+    const entries = spool === undefined ? [] : await spool.entriesOf(key);
+    if (entries.length === 0) return held ?? store.get(key);
+    try {
+      return await replay(key, entries);
+    } catch (error) {
+      if (!isStoreDown(error)) throw error;
+      const newest = entries[entries.length - 1] as SpooledEntry;
+      return held ?? unsaved(newest.baseVersion, newest.record);
+    }
+  }
+
+  /**
+   * Saves rotated tokens with compare-and-set. When the store cannot take them, they are served at once
+   * and kept: written to the spool (if configured), retried with backoff while the lease lasts, then
+   * replayed in the background until the store takes them or the refresher closes.
+   */
+  async function save(
+    slot: string,
+    current: CredentialRecord,
+    next: CredentialInput,
+    lease: HeldLease | undefined,
+  ): Promise<UsableCredential> {
+    const key = { provider: current.provider, account: current.account };
+    const entry: SpoolEntry = {
+      baseVersion: current.version,
+      oldRefreshHash: refreshHashOf(current.refreshToken),
+      record: next,
+    };
     let saved: CredentialRecord;
     try {
-      saved = await store.put(buildRecord(current, result, clock()), { expectedVersion: current.version });
+      saved = await store.put(next, { expectedVersion: current.version });
     } catch (error) {
+      if (!isStoreDown(error)) {
+        cache.delete(slot);
+        return fail(
+          slot,
+          key,
+          new RefreshFailedError(
+            `The refreshed tokens of ${JSON.stringify(key.provider)} could not be saved; they were not used.`,
+            { transient: false },
+            { cause: error },
+          ),
+        );
+      }
+      const served = unsaved(current.version, next);
+      pending.set(slot, served);
       cache.delete(slot);
-      return fail(
-        slot,
-        key,
-        new RefreshFailedError(
-          `The refreshed tokens of ${JSON.stringify(key.provider)} could not be saved; they were not used.`,
-          { transient: false },
-          { cause: error },
-        ),
-      );
+      emit("save_retrying", key, error instanceof Error && "code" in error ? String(error.code) : undefined);
+      let file: string | undefined;
+      if (spool !== undefined) {
+        try {
+          file = await spool.add(entry);
+          emit("spooled", key);
+        } catch (spoolError) {
+          emit("failed", key, isCredstackError(spoolError) ? spoolError.code : "ERR_SPOOL_WRITE");
+        }
+      }
+      if (lease !== undefined) lease.keep = true;
+      const background = keepSaving(slot, key, entry, file, lease).finally(() => {
+        saves.delete(background);
+      });
+      saves.add(background);
+      failedAt.delete(slot);
+      return { kind: "token", record: served };
     }
     cache.replace(slot, saved);
     failedAt.delete(slot);
@@ -248,15 +439,65 @@ export function createRefresher(options: RefresherOptions): Refresher {
     return { kind: "token", record: saved };
   }
 
+  async function keepSaving(
+    slot: string,
+    key: CredentialKey,
+    entry: SpoolEntry,
+    file: string | undefined,
+    lease: HeldLease | undefined,
+  ): Promise<void> {
+    const leaseEnds = Date.now() + leaseTtlMs * 0.8;
+    let delay = 50;
+    try {
+      while (!closing) {
+        await sleep(delay);
+        if (closing) break;
+        if (lease !== undefined && Date.now() > leaseEnds) {
+          await lease.lease.release().catch(() => {});
+          lease = undefined;
+        }
+        try {
+          const stored = await persist(entry);
+          if (file !== undefined) await spool?.remove(file);
+          settle(slot, stored);
+          emit(file === undefined ? "refreshed" : "replayed", key);
+          return;
+        } catch (error) {
+          if (!isStoreDown(error)) {
+            // A bad record or a key failure: the spooled copy stays for inspection; stop retrying.
+            emit("failed", key, isCredstackError(error) ? error.code : "ERR_UNEXPECTED");
+            return;
+          }
+        }
+        delay = Math.min(delay * 2, lease === undefined ? 5000 : 1000);
+      }
+    } finally {
+      await lease?.lease.release().catch(() => {});
+    }
+  }
+
   async function refreshNow(slot: string, seen: CredentialRecord, force: boolean): Promise<UsableCredential> {
     const key = { provider: seen.provider, account: seen.account };
-    let lease: { release(): Promise<void> } | undefined;
+    const held = pending.get(slot);
+    if (held !== undefined) {
+      // Rotated tokens this process could not save yet: never redeem the refresh token they replaced.
+      if (stillUsable(held)) return { kind: "token", record: held };
+      return fail(
+        slot,
+        key,
+        new RefreshFailedError(
+          `The rotated tokens of ${JSON.stringify(key.provider)} are not saved yet (store unavailable).`,
+          { transient: true },
+        ),
+      );
+    }
+    let lease: HeldLease | undefined;
     if (store.capabilities.lease && store.lease !== undefined) {
       try {
-        lease = await store.lease(key, { ttlMs: leaseTtlMs, waitMs: leaseWaitMs });
+        lease = { lease: await store.lease(key, { ttlMs: leaseTtlMs, waitMs: leaseWaitMs }), keep: false };
       } catch (error) {
         if (!isLeaseUnavailable(error)) throw error;
-        const latest = await store.get(key);
+        const latest = await readThrough(key);
         if (latest !== undefined && latest.version !== seen.version && stillUsable(latest)) {
           cache.replace(slot, latest);
           emit("skipped", key);
@@ -274,8 +515,21 @@ export function createRefresher(options: RefresherOptions): Refresher {
       }
     }
     try {
-      // Re-read under the lease: another process (or an earlier flight here) may have refreshed already.
-      const current = await store.get(key);
+      // Re-read under the lease: another process (or an earlier flight here) may have refreshed already;
+      // a spooled rotated record is replayed first, so an old refresh token is never redeemed.
+      const current = await readThrough(key);
+      if (pending.has(slot)) {
+        return current !== undefined && stillUsable(current)
+          ? { kind: "token", record: current }
+          : fail(
+              slot,
+              key,
+              new RefreshFailedError(
+                `The rotated tokens of ${JSON.stringify(key.provider)} are spooled and the store is unavailable.`,
+                { transient: true },
+              ),
+            );
+      }
       cache.replace(slot, current);
       if (current === undefined) {
         return { kind: "authorization_required", reason: "the credential was removed" };
@@ -285,17 +539,32 @@ export function createRefresher(options: RefresherOptions): Refresher {
         emit("skipped", key);
         return { kind: "token", record: current };
       }
+      if (force && state !== "expired" && throttled(slot)) {
+        emit("throttled", key);
+        return { kind: "token", record: current };
+      }
       if (!force && state === "fresh") return { kind: "token", record: current };
       if (current.refreshToken === undefined) {
         return state === "expired" || force
           ? { kind: "authorization_required", reason: "the token expired and there is no refresh token" }
           : { kind: "token", record: current };
       }
-      return await redeem(slot, current);
+      // The throttle counts forced redemptions (the ones a caller can repeat at will).
+      if (force) redeemedAt.set(slot, clock());
+      return await redeem(slot, current, lease);
     } finally {
-      await lease?.release().catch(() => {});
+      if (lease !== undefined && !lease.keep) await lease.lease.release().catch(() => {});
     }
   }
+
+  const throttled = (slot: string): boolean => {
+    const at = redeemedAt.get(slot);
+    if (at === undefined) return false;
+    const since = clock() - at;
+    if (since >= 0 && since < forceRefreshIntervalMs) return true;
+    redeemedAt.delete(slot);
+    return false;
+  };
 
   /** One shared refresh per key: later callers join the flight in progress. */
   function sharedRefresh(seen: CredentialRecord, force: boolean): Promise<UsableCredential> {
@@ -317,24 +586,50 @@ export function createRefresher(options: RefresherOptions): Refresher {
     return flight;
   }
 
+  if (spool !== undefined) {
+    // Records a process spooled and could not replay before it stopped: replayed now, in the background
+    // (a key read meanwhile replays its own entries first; replaying twice is harmless).
+    const startup: Promise<void> = (async () => {
+      const byKey = new Map<string, SpooledEntry[]>();
+      for (const entry of await spool.all()) {
+        const slot = slotOf(entry.record);
+        byKey.set(slot, [...(byKey.get(slot) ?? []), entry]);
+      }
+      for (const entries of byKey.values()) {
+        const first = entries[0] as SpooledEntry;
+        await replay({ provider: first.record.provider, account: first.record.account }, entries).catch(
+          () => {},
+        );
+      }
+    })()
+      .catch(() => {})
+      .finally(() => saves.delete(startup));
+    saves.add(startup);
+  }
+
   return {
     read(key) {
       const slot = slotOf(key);
+      const held = pending.get(slot);
+      if (held !== undefined) return Promise.resolve(held);
       const hit = cache.get(slot);
       if (hit !== undefined) return Promise.resolve(hit.record);
-      // Concurrent misses of one key share one store read.
+      // Concurrent misses of one key share one store read (unless a change was reported meanwhile).
+      const generation = cache.generation;
       let reading = reads.get(slot);
-      if (reading === undefined) {
-        reading = store
-          .get(key)
+      if (reading === undefined || reading.generation !== generation) {
+        const promise = readThrough(key)
           .then((record) => {
-            cache.set(slot, record);
+            if (!pending.has(slot)) cache.set(slot, record, generation);
             return record;
           })
-          .finally(() => reads.delete(slot));
+          .finally(() => {
+            if (reads.get(slot)?.promise === promise) reads.delete(slot);
+          });
+        reading = { generation, promise };
         reads.set(slot, reading);
       }
-      return reading;
+      return reading.promise;
     },
     async usable(record, usableOptions = {}) {
       if (usableOptions.force === true) return sharedRefresh(record, true);
@@ -351,14 +646,22 @@ export function createRefresher(options: RefresherOptions): Refresher {
       return sharedRefresh(record, false);
     },
     remember(key, record) {
-      cache.replace(slotOf(key), record);
+      const slot = slotOf(key);
+      pending.delete(slot);
+      cache.replace(slot, record);
     },
     get inFlight() {
       return flights.size;
     },
     async close() {
       await Promise.allSettled([...flights.values()]);
+      closing = true;
+      for (const wake of [...sleepers]) wake();
+      await Promise.allSettled([...saves]);
+      const stop = await watching;
+      await stop?.().catch(() => {});
       cache.clear();
+      closing = false;
     },
   };
 }

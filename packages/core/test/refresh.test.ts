@@ -1,7 +1,18 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { CredentialStore } from "@credstack/storage";
-import { memoryStore, StoreUnavailableError } from "@credstack/storage";
+import {
+  aesGcmCipher,
+  generateKey,
+  InvalidRecordError,
+  memoryStore,
+  StoreUnavailableError,
+} from "@credstack/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RefreshFailedError } from "../src/errors.js";
+import { createRefresher } from "../src/index.js";
+import { RefreshSpool, refreshHashOf } from "../src/lib/spool.js";
 import { type AuthServer, startAuthServer } from "./helpers/auth-server.js";
 import { startScriptedTokenServer } from "./helpers/scripted-token-server.js";
 import { alice, expire, setup, signIn } from "./helpers/setup.js";
@@ -98,7 +109,7 @@ describe("refresh against a rotating oidc-provider", () => {
     expect(result.missingScopes).toEqual(["api:read"]);
   });
 
-  it("a failed save of the rotated tokens fails the call and returns no token", async () => {
+  it("a save the store refuses (not an outage) fails the call and returns no token", async () => {
     const parts = setup({ test: server.config });
     await signIn(server, parts);
     await expire(parts);
@@ -108,7 +119,7 @@ describe("refresh against a rotating oidc-provider", () => {
       get: (k) => parts.store.get(k),
       lease: (k, o) => (parts.store.lease as NonNullable<CredentialStore["lease"]>)(k, o),
       put: async () => {
-        throw new StoreUnavailableError("disk on fire");
+        throw new InvalidRecordError("refused");
       },
     };
     const broken = setup({ test: server.config }, { store: failing });
@@ -116,6 +127,92 @@ describe("refresh against a rotating oidc-provider", () => {
     expect(error).toBeInstanceOf(RefreshFailedError);
     expect((error as RefreshFailedError).code).toBe("ERR_REFRESH_FAILED");
     expect((error as RefreshFailedError).transient).toBe(false);
+  });
+
+  it("a store outage at save time: the new token is served, the save retried until the store takes it", async () => {
+    const parts = setup({ test: server.config });
+    await signIn(server, parts);
+    await expire(parts);
+    let down = 3;
+    const flaky: CredentialStore = {
+      ...parts.store,
+      capabilities: parts.store.capabilities,
+      get: (k) => parts.store.get(k),
+      lease: (k, o) => (parts.store.lease as NonNullable<CredentialStore["lease"]>)(k, o),
+      put: async (record, options) => {
+        if (down-- > 0) throw new StoreUnavailableError("down");
+        return parts.store.put(record, options);
+      },
+    };
+    const events: string[] = [];
+    const refresher = createRefresher({
+      store: flaky,
+      providers: { test: server.config },
+      clock: parts.clock,
+      onEvent: (event) => events.push(event.type),
+    });
+    const before = server.calls.tokenPosts;
+    const old = await parts.store.get(key);
+    const served = await refresher.usable(old as NonNullable<typeof old>);
+    expect(served.kind).toBe("token");
+    if (served.kind !== "token") return;
+    expect(served.record.accessToken).not.toBe(old?.accessToken);
+    // Until the store takes it, reads serve the rotated record and no second redemption happens.
+    expect((await refresher.read(key))?.accessToken).toBe(served.record.accessToken);
+    for (let i = 0; i < 100 && down >= 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await refresher.close();
+    const stored = await parts.store.get(key);
+    expect(stored?.accessToken).toBe(served.record.accessToken);
+    expect(stored?.refreshToken).not.toBe(old?.refreshToken);
+    expect(server.calls.tokenPosts - before).toBe(1);
+    expect(events).toEqual(["save_retrying", "refreshed"]);
+  });
+
+  it("a refresher opening a spool replays what a stopped process left there, before any redemption", async () => {
+    const parts = setup({ test: server.config });
+    const first = await signIn(server, parts);
+    const directory = join(mkdtempSync(join(tmpdir(), "credstack-spool-")), "spool");
+    const cipher = aesGcmCipher({ keyRing: { active: generateKey() } });
+    // What a process that redeemed and then died before saving left behind.
+    await new RefreshSpool({ directory, cipher }).add({
+      baseVersion: first.version,
+      oldRefreshHash: refreshHashOf(first.refreshToken),
+      record: { ...first, accessToken: "spooled-access", refreshToken: "spooled-refresh" },
+    });
+    const before = server.calls.tokenPosts;
+    const refresher = createRefresher({
+      store: parts.store,
+      providers: { test: server.config },
+      spool: { directory, cipher },
+    });
+    await refresher.close(); // waits for the start-up replay
+    expect(await parts.store.get(key)).toMatchObject({
+      accessToken: "spooled-access",
+      refreshToken: "spooled-refresh",
+    });
+    expect(readdirSync(directory)).toEqual([]);
+    expect(server.calls.tokenPosts).toBe(before);
+    rmSync(join(directory, ".."), { recursive: true, force: true });
+  });
+
+  it("forceRefresh is throttled: 10 sequential forced calls, one redemption, every caller the fresh token", async () => {
+    const parts = setup({ test: server.config });
+    const first = await signIn(server, parts);
+    const before = server.calls.tokenPosts;
+    const tokens = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const result = await parts.resolver.resolve({ ...ask, forceRefresh: true });
+      if (result.kind === "token") tokens.add(result.accessToken);
+      parts.clock.advance(100);
+    }
+    expect(server.calls.tokenPosts - before).toBe(1);
+    expect(tokens.size).toBe(1);
+    expect(tokens.has(first.accessToken as string)).toBe(false);
+    // After the interval (5 s by default) a forced call redeems again.
+    parts.clock.advance(5000);
+    const later = await parts.resolver.resolve({ ...ask, forceRefresh: true });
+    expect(server.calls.tokenPosts - before).toBe(2);
+    expect(later.kind === "token" && tokens.has(later.accessToken)).toBe(false);
   });
 });
 

@@ -1,23 +1,14 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { createInterface, type Interface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
 import { aesGcmCipher, type CredentialStore, generateKey, keyToBase64 } from "@credstack/storage";
-import { postgresStore } from "@credstack/storage-postgres";
 import { redisStore } from "@credstack/storage-redis";
-import { startPostgres, startRedis } from "@credstack/test-services";
-import { Redis } from "ioredis";
+import { startRedisCluster } from "@credstack/test-services";
+import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthorizer, createRefresher, createResolver, defaultChain } from "../src/index.js";
 import { type AuthServer, startAuthServer } from "./helpers/auth-server.js";
+import { postgresOnItsOwnTable, redisOnItsOwnPrefix } from "./helpers/servers.js";
 import { alice } from "./helpers/setup.js";
-
-const worker = fileURLToPath(new URL("./fixtures/refresh-worker.mjs", import.meta.url));
-// The worker processes run the built package. Never skip silently: without dist the test fails and says why.
-if (!existsSync(fileURLToPath(new URL("../dist/index.js", import.meta.url)))) {
-  throw new Error("packages/core/dist is missing: run `pnpm build` (turbo builds before `pnpm test`).");
-}
+import { hash, startWorker } from "./helpers/worker.js";
 
 let server: AuthServer;
 const stops: (() => Promise<void>)[] = [];
@@ -29,51 +20,12 @@ afterAll(async () => {
   await server?.close();
 });
 
-interface Worker {
-  child: ChildProcessWithoutNullStreams;
-  next(): Promise<Record<string, unknown>>;
-}
-
-function startWorker(env: Record<string, string>): Worker {
-  const child = spawn(process.execPath, [worker], { env: { ...process.env, ...env }, stdio: "pipe" });
-  const lines: Interface = createInterface({ input: child.stdout });
-  const queue: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  let stderr = "";
-  child.stderr.on("data", (chunk) => {
-    stderr += String(chunk);
-  });
-  lines.on("line", (line) => {
-    const resolve = waiting.shift();
-    if (resolve) resolve(line);
-    else queue.push(line);
-  });
-  return {
-    child,
-    next: () =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`worker silent; stderr: ${stderr.slice(0, 2000)}`)),
-          20_000,
-        );
-        const take = (line: string) => {
-          clearTimeout(timer);
-          resolve(JSON.parse(line));
-        };
-        const queued = queue.shift();
-        if (queued !== undefined) take(queued);
-        else waiting.push(take);
-      }),
-  };
-}
-
-const hash = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 16);
-
 async function twoProcesses(
-  backend: "postgres" | "redis",
+  backend: "postgres" | "redis" | "redis-cluster",
   url: string,
   store: CredentialStore,
   keyB64: string,
+  place: Record<string, string>,
 ) {
   const providers = { test: server.config };
   // Sign in once (real code + PKCE flow), storing the credential in the shared store.
@@ -93,6 +45,7 @@ async function twoProcesses(
   await authorizer.handleCallback(await server.authorize(start.url));
 
   const env = {
+    ...place,
     BACKEND: backend,
     STORE_URL: url,
     KEY_B64: keyB64,
@@ -131,26 +84,24 @@ describe("two resolver processes sharing one store against a rotating server", (
   const cipher = aesGcmCipher({ keyRing: { active: key } });
 
   it("Postgres: exactly one redemption per expiry, both end with the valid token", async () => {
-    let url = process.env.CREDSTACK_TEST_PG_URL;
-    if (!url) {
-      const pg = await startPostgres();
-      stops.push(() => pg.stop());
-      url = pg.url;
-    }
-    const store = postgresStore({ connectionString: url, cipher, maxConnections: 4 });
-    stops.push(() => store.close());
-    await twoProcesses("postgres", url, store, keyToBase64(key));
+    const { url, table, store } = await postgresOnItsOwnTable("two_process", cipher, stops);
+    await twoProcesses("postgres", url, store, keyToBase64(key), { TABLE: table });
   });
 
   it("Redis: exactly one redemption per expiry, both end with the valid token", async () => {
-    let url = process.env.CREDSTACK_TEST_REDIS_URL;
-    if (!url) {
-      const redis = await startRedis();
-      stops.push(() => redis.stop());
-      url = redis.url;
-    }
-    const store = redisStore({ client: new Redis(url), cipher, closeClient: true });
+    const { url, prefix, store } = await redisOnItsOwnPrefix("two-process", cipher, stops);
+    await twoProcesses("redis", url, store, keyToBase64(key), { PREFIX: prefix });
+  });
+
+  it("Redis Cluster (3 masters × 1 replica): exactly one redemption per expiry, both end with the valid token", async () => {
+    const nodes = await startRedisCluster();
+    stops.push(() => nodes.stop());
+    const client = new Cluster([...nodes.startupNodes], { redisOptions: { maxRetriesPerRequest: 1 } });
+    const prefix = `two-process-${randomBytes(4).toString("hex")}`;
+    const store = redisStore({ client, cipher, prefix, closeClient: true });
     stops.push(() => store.close());
-    await twoProcesses("redis", url, store, keyToBase64(key));
+    await twoProcesses("redis-cluster", JSON.stringify(nodes.startupNodes), store, keyToBase64(key), {
+      PREFIX: prefix,
+    });
   });
 });

@@ -81,6 +81,7 @@ function encryptionContext(base: Readonly<Record<string, string>>, aad: Uint8Arr
  * @throws InvalidArgumentError (`ERR_INVALID_ARGUMENT`) for a reserved context key or a negative cache limit.
  * @example
  * ```ts
+ * import { KMSClient } from "@aws-sdk/client-kms";
  * const cipher = kmsCipher({ client: new KMSClient({ region: "eu-west-1" }), keyId: "alias/credstack" });
  * ```
  */

@@ -6,6 +6,7 @@ import type {
   OAuthTokens,
 } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { IssuerMismatchError, McpConfigError, MissingCodeVerifierError } from "./errors.js";
+import { type ClientCredentials, clientCredentialsParts } from "./lib/client-credentials.js";
 import { issuerKey, sameIssuer } from "./lib/issuer.js";
 import { definedOnly, deleteSlot, objectOf, writeSlot } from "./lib/slots.js";
 
@@ -33,8 +34,21 @@ export interface StoreOAuthClientProviderOptions {
    * @default the authorization server discovery finds (credentials are still keyed by it)
    */
   readonly issuer?: string;
-  /** Where the authorization server sends the user back; `undefined` for non-interactive grants. @default undefined */
+  /**
+   * Where the authorization server sends the user back (interactive authorization code grant). Leave it
+   * out with `clientCredentials`. @default undefined
+   */
   readonly redirectUrl?: string | URL;
+  /**
+   * Machine-to-machine credentials: with them the provider obtains its tokens with the client-credentials
+   * grant (`client_secret_basic`, `client_secret_post` or `private_key_jwt`), keeps them in the store like
+   * interactive ones, and obtains a new token once the stored one has expired (or the server answers `401`). The scope
+   * requested is `clientMetadata.scope`. Set `issuer` too, so the credentials are only ever presented to
+   * that authorization server. Excludes `redirectUrl`, `clientInformation` and `clientMetadataUrl`. Needs
+   * `@modelcontextprotocol/sdk` >= 1.24 (the `prepareTokenRequest` hook).
+   * @default undefined (interactive)
+   */
+  readonly clientCredentials?: ClientCredentials;
   /** The client metadata sent at dynamic registration. */
   readonly clientMetadata: OAuthClientMetadata;
   /** A URL-based client id (client ID metadata document), when the client has one. @default undefined */
@@ -81,6 +95,9 @@ const tokenFields = new Set([
  *
  * @example
  * ```ts
+ * import type { CredentialStore } from "@credstack/storage";
+ * import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+ * declare const store: CredentialStore;
  * const provider = storeOAuthClientProvider({
  *   store, serverUrl: "https://mcp.example/mcp", redirectUrl: "http://127.0.0.1:8765/callback",
  *   clientMetadata: { client_name: "my agent", redirect_uris: ["http://127.0.0.1:8765/callback"] },
@@ -110,6 +127,7 @@ export function storeOAuthClientProvider(options: StoreOAuthClientProviderOption
     throw new McpConfigError("storeOAuthClientProvider: verifierTtlMs must be positive.");
   }
   const clock = options.clock ?? Date.now;
+  const machine = machineParts(options);
   const discoveryKey: CredentialKey = { provider: clientSlots.discovery, account: `${session}|${server}` };
   const keyOf = (role: "client" | "tokens" | "verifier", issuer: string): CredentialKey => ({
     provider: clientSlots[role],
@@ -149,7 +167,18 @@ export function storeOAuthClientProvider(options: StoreOAuthClientProviderOption
     },
     ...(options.clientMetadataUrl === undefined ? {} : { clientMetadataUrl: options.clientMetadataUrl }),
 
+    ...(machine === undefined
+      ? {}
+      : {
+          prepareTokenRequest: machine.prepareTokenRequest,
+          ...(machine.addClientAuthentication === undefined
+            ? {}
+            : { addClientAuthentication: machine.addClientAuthentication }),
+        }),
+
     async clientInformation() {
+      // Configured machine credentials always win over a stored copy (a rotated secret takes effect).
+      if (machine !== undefined) return machine.information;
       const record = await read("client");
       const stored = objectOf(record?.metadata?.client);
       if (stored !== undefined) return stored as OAuthClientInformationMixed;
@@ -168,6 +197,11 @@ export function storeOAuthClientProvider(options: StoreOAuthClientProviderOption
     async tokens() {
       const record = await read("tokens");
       if (record?.accessToken === undefined) return undefined;
+      // A machine client has no refresh token to keep: an expired token reads as none, so the SDK
+      // obtains a new one instead of sending a token the server will refuse.
+      if (machine !== undefined && record.expiresAt !== undefined && record.expiresAt <= clock()) {
+        return undefined;
+      }
       const extra = objectOf(record.metadata?.extra) ?? {};
       const tokens: Record<string, unknown> = {
         ...extra,
@@ -209,6 +243,9 @@ export function storeOAuthClientProvider(options: StoreOAuthClientProviderOption
     },
 
     async redirectToAuthorization(url) {
+      if (machine !== undefined) {
+        throw new McpConfigError("A client-credentials provider never starts an interactive authorization.");
+      }
       if (options.onAuthorizationUrl === undefined) {
         throw new McpConfigError(
           "The MCP server requires authorization, and this provider has no onAuthorizationUrl to send the user to.",
@@ -257,4 +294,15 @@ export function storeOAuthClientProvider(options: StoreOAuthClientProviderOption
     },
   };
   return provider;
+}
+
+/** The client-credentials parts of a provider, checked against the interactive options; `undefined` if none. */
+function machineParts(options: StoreOAuthClientProviderOptions) {
+  if (options.clientCredentials === undefined) return undefined;
+  for (const interactive of ["redirectUrl", "clientInformation", "clientMetadataUrl"] as const) {
+    if (options[interactive] !== undefined) {
+      throw new McpConfigError(`storeOAuthClientProvider: clientCredentials excludes ${interactive}.`);
+    }
+  }
+  return clientCredentialsParts(options.clientCredentials, options.issuer);
 }

@@ -12,6 +12,11 @@ export {
   storeOAuthClientProvider,
 } from "./client-provider.js";
 export { IssuerMismatchError, McpConfigError, MissingCodeVerifierError } from "./errors.js";
+export type {
+  ClientCredentials,
+  ClientSecretCredentials,
+  PrivateKeyJwtCredentials,
+} from "./lib/client-credentials.js";
 export {
   type AuthorizationRequiredContent,
   authorizationRequiredResult,

@@ -16,6 +16,13 @@ export interface ResolverTokenVerifierOptions {
   readonly sourceName?: string;
   /** The claim holding the token's scopes (space separated). @default "scope" */
   readonly scopeClaim?: string;
+  /**
+   * The audience(s) this server accepts, usually the MCP server's URL — the `audience` given to
+   * `bearerJwt`. `AuthInfo.resource` is then the token audience that matches one of them, so a token
+   * whose `aud` array names several resources passes `requireBearerAuth({ expectedResource })` whatever
+   * their order. @default the token's first audience that is an http(s) URL
+   */
+  readonly audience?: string | URL | readonly (string | URL)[];
 }
 
 function stringClaim(claims: Record<string, unknown>, name: string): string | undefined {
@@ -23,15 +30,49 @@ function stringClaim(claims: Record<string, unknown>, name: string): string | un
   return typeof value === "string" && value.trim().length > 0 ? value : undefined;
 }
 
-function resourceOf(audience: unknown): URL | undefined {
-  const first = Array.isArray(audience) ? audience[0] : audience;
-  if (typeof first !== "string") return undefined;
+function httpUrl(value: unknown): URL | undefined {
+  if (typeof value !== "string" && !(value instanceof URL)) return undefined;
   try {
-    const url = new URL(first);
+    const url = new URL(value);
     return url.protocol === "https:" || url.protocol === "http:" ? url : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A resource URL as the SDK compares it: without fragment and one trailing slash. */
+function resourceKey(url: URL): string {
+  const href = url.href.replace(/#.*$/, "");
+  return href.endsWith("/") ? href.slice(0, -1) : href;
+}
+
+/** The token audience to report: the first one this server accepts, else the first http(s) URL. */
+function resourceOf(audience: unknown, accepted: ReadonlySet<string> | undefined): URL | undefined {
+  const urls = (Array.isArray(audience) ? audience : [audience])
+    .map(httpUrl)
+    .filter((url) => url !== undefined);
+  if (accepted !== undefined) {
+    const matched = urls.find((url) => accepted.has(resourceKey(url)));
+    if (matched !== undefined) return matched;
+  }
+  return urls[0];
+}
+
+function acceptedAudiences(audience: ResolverTokenVerifierOptions["audience"]): Set<string> | undefined {
+  if (audience === undefined) return undefined;
+  const list = typeof audience === "string" || audience instanceof URL ? [audience] : audience;
+  const keys = new Set<string>();
+  for (const item of list) {
+    const url = httpUrl(item);
+    if (url === undefined) {
+      throw new McpConfigError(
+        "resolverTokenVerifier: audience must be http(s) URLs (the MCP server's URL).",
+      );
+    }
+    keys.add(resourceKey(url));
+  }
+  if (keys.size === 0) throw new McpConfigError("resolverTokenVerifier: audience must not be empty.");
+  return keys;
 }
 
 /**
@@ -39,7 +80,7 @@ function resourceOf(audience: unknown): URL | undefined {
  * the token is verified exactly as tool calls will verify it (JWKS, `iss`, `aud`, `exp`, algorithm
  * allow-list, clock tolerance). A missing or invalid token becomes the SDK's `InvalidTokenError`, so the
  * middleware answers `401` with `WWW-Authenticate`. The `AuthInfo` carries `client_id` (or `azp`), the
- * `scope` claim, `exp`, the audience as `resource` when it is a URL, and `extra.{subject, issuer, account}`.
+ * `scope` claim, `exp`, the audience as `resource` (the one matching `options.audience`, else the first http(s) URL one), and `extra.{subject, issuer, account}`.
  *
  * Pass a resolver whose chain is the bearer source alone, so verification reads no store and starts no
  * authorization: `createResolver({ chain: [bearerJwt(bearer)] })` with the same `bearer` options as the
@@ -47,8 +88,17 @@ function resourceOf(audience: unknown): URL | undefined {
  *
  * @example
  * ```ts
- * const verifier = resolverTokenVerifier(createResolver({ chain: [bearerJwt(bearer)] }));
- * app.post("/mcp", requireBearerAuth({ verifier, resourceMetadataUrl }), handleMcp);
+ * import { type BearerJwtOptions, bearerJwt, createResolver } from "@credstack/core";
+ * import { requireBearerAuth } from "@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js";
+ * type Handler = ReturnType<typeof requireBearerAuth>;
+ * declare const jwksUrl: URL, issuer: string, resourceMetadataUrl: string;
+ * declare const app: { post(path: string, ...handlers: Handler[]): void }, handleMcp: Handler;
+ * const bearer: BearerJwtOptions = { jwksUrl, issuer, audience: "https://mcp.example/mcp" };
+ * const verifier = resolverTokenVerifier(createResolver({ chain: [bearerJwt(bearer)] }), {
+ *   audience: "https://mcp.example/mcp",
+ * });
+ * const expectedResource = new URL("https://mcp.example/mcp");
+ * app.post("/mcp", requireBearerAuth({ verifier, resourceMetadataUrl, expectedResource }), handleMcp);
  * ```
  */
 export function resolverTokenVerifier(
@@ -61,6 +111,7 @@ export function resolverTokenVerifier(
   const provider = options.provider ?? "mcp";
   const sourceName = options.sourceName ?? "bearerJwt";
   const scopeClaim = options.scopeClaim ?? "scope";
+  const accepted = acceptedAudiences(options.audience);
 
   return {
     async verifyAccessToken(token): Promise<AuthInfo> {
@@ -87,7 +138,7 @@ export function resolverTokenVerifier(
       }
       const claims = identity.claims;
       const scope = claims[scopeClaim];
-      const resource = resourceOf(claims.aud);
+      const resource = resourceOf(claims.aud, accepted);
       const subject = stringClaim(claims, "sub");
       return {
         token,

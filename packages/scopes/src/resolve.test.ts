@@ -126,7 +126,7 @@ describe("resolveScopes: errors and deprecation", () => {
 });
 
 describe("groups", () => {
-  it("ships the legacy groups; oauth_comprehensive has 18 API scopes plus openid and no Photos", () => {
+  it("ships the legacy groups; oauth_comprehensive is exactly the legacy release's 18 scopes", () => {
     for (const name of [
       "base",
       "drive_basic",
@@ -138,9 +138,33 @@ describe("groups", () => {
       expect(name in googleGroups).toBe(true);
     }
     const comprehensive = resolveScopes(["oauth_comprehensive"]);
-    expect(comprehensive).toHaveLength(19);
-    expect(comprehensive.filter((scope) => scope !== "openid")).toHaveLength(18);
-    expect(comprehensive.some((scope) => scope.includes("photoslibrary"))).toBe(false);
+    const g = "https://www.googleapis.com/auth/";
+    expect([...comprehensive].sort()).toEqual(
+      [
+        `${g}userinfo.email`,
+        `${g}userinfo.profile`,
+        "openid",
+        `${g}drive`,
+        `${g}documents`,
+        `${g}gmail.modify`,
+        `${g}gmail.settings.basic`,
+        `${g}gmail.settings.sharing`,
+        `${g}chat.messages`,
+        `${g}chat.spaces`,
+        `${g}chat.memberships`,
+        `${g}spreadsheets`,
+        `${g}forms.body`,
+        `${g}forms.responses.readonly`,
+        `${g}presentations`,
+        `${g}calendar`,
+        `${g}contacts`,
+        `${g}directory.readonly`,
+      ].sort(),
+    );
+    // The pre-2.8 legacy group stays reachable, only by its versioned name.
+    const older = resolveScopes(["oauth_comprehensive_v2_7"]);
+    expect(older).toHaveLength(35);
+    expect(older).toContain(`${g}tasks`);
   });
 
   it("accepts caller-defined groups that nest built-in and other caller groups", () => {
@@ -178,6 +202,6 @@ describe("explainScope", () => {
     expect(info?.scope).toBe(auth("drive.readonly"));
     expect(info?.description.length).toBeGreaterThan(5);
     expect(info?.apis.some((api) => api.startsWith("drive:"))).toBe(true);
-    expect(info?.groups).toEqual([]);
+    expect(info?.groups).toEqual(["oauth_comprehensive_v2_7"]); // only the historic, versioned group
   });
 });

@@ -10,6 +10,8 @@ import {
   type ListOptions,
   normalizeKey,
   type PutManyOutcome,
+  type StopWatching,
+  type StoreChange,
   StoreUnavailableError,
   VersionConflictError,
 } from "@credstack/storage";
@@ -20,6 +22,7 @@ import { tableNames } from "./lib/identifiers.js";
 import { takeLease } from "./lib/lease.js";
 import { type ExpiringKey, type ListExpiringOptions, listExpiring, listKeys } from "./lib/listing.js";
 import { applyMigrations } from "./lib/migrations.js";
+import { listenForChanges } from "./lib/notify.js";
 import { putManyRecords } from "./lib/put-many.js";
 import { openRow, type RecordRow, utf8 } from "./lib/rows.js";
 import { putRecord, storedVersion } from "./lib/write.js";
@@ -75,6 +78,11 @@ export interface PostgresStoreOptions extends PostgresSchemaOptions {
 
 /** A PostgreSQL {@link CredentialStore}, with leases, `putMany` and an expiry listing. */
 export interface PostgresStore extends CredentialStore {
+  /**
+   * Reports every write and delete of any process on this table, through a trigger (schema version 2)
+   * and `LISTEN/NOTIFY` on a connection of its own; see {@link CredentialStore.watch}.
+   */
+  watch(listener: (change: StoreChange) => void): Promise<StopWatching>;
   lease(key: CredentialKey, options: LeaseOptions): Promise<Lease>;
   putMany(records: readonly CredentialRecord[]): Promise<readonly PutManyOutcome[]>;
   /**
@@ -115,6 +123,8 @@ const ignoreIdleError = (): void => {};
  * @throws StoreUnavailableError (`ERR_STORE_UNAVAILABLE`) when the database cannot be reached or refuses.
  * @example
  * ```ts
+ * import type { Pool } from "pg";
+ * declare const pool: Pool; // a pool whose role may create tables
  * await migrateSchema(pool, { schema: "auth" }); // in a deploy step
  * ```
  */
@@ -138,7 +148,9 @@ const toMigrationError = (error: unknown): unknown =>
  * leases in a lease table; keyset listing; batched `putMany`.
  * @example
  * ```ts
- * const store = postgresStore({ connectionString: process.env.DATABASE_URL, cipher });
+ * import type { Cipher } from "@credstack/storage";
+ * declare const cipher: Cipher;
+ * const store = postgresStore({ connectionString: process.env.DATABASE_URL!, cipher });
  * const record = await store.get({ provider: "google", account: "a@x.com" });
  * ```
  */
@@ -184,9 +196,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
   };
   const byKey = "provider = $1 AND account_key = $2";
+  const watchers = new Set<() => Promise<void>>();
 
   return {
-    capabilities: { lease: true, ttl: false, bulk: true },
+    capabilities: { lease: true, ttl: false, bulk: true, watch: true },
     get: (key) =>
       guarded(context, "get", async () => {
         const normal = normalizeKey(key);
@@ -210,7 +223,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         );
         if (result.rowCount === 1) return true;
         if (expected === undefined) return false;
-        const actual = await storedVersion(context, normal);
+        const actual = (await storedVersion(context, normal)).version;
         if (actual === 0) return false;
         throw new VersionConflictError(normal, expected, actual);
       }),
@@ -218,9 +231,20 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     listExpiringBefore: (before, listOptions = {}) => listExpiring(context, before, listOptions),
     lease: (key, leaseOptions) => takeLease(context, key, leaseOptions),
     putMany: (records) => putManyRecords(context, records),
+    async watch(listener) {
+      context.checkOpen();
+      await context.ready().catch(() => {});
+      const stop = await listenForChanges(pool, names, listener);
+      watchers.add(stop);
+      return async () => {
+        watchers.delete(stop);
+        await stop();
+      };
+    },
     async close() {
       if (closed) return;
       closed = true;
+      await Promise.allSettled([...watchers].map((stop) => stop()));
       if (owned) await pool.end().catch(() => {});
       // Keep swallowing idle errors of an owned pool while it ends; a caller's pool gets its listeners back.
       if (!owned) pool.off("error", ignoreIdleError);

@@ -32,10 +32,10 @@ afterAll(async () => {
 
 describe("schema", () => {
   it("migrates once, idempotently, and records the version", async () => {
-    expect(await migrateSchema(admin, { schema, table: "layout" })).toEqual([1]);
+    expect(await migrateSchema(admin, { schema, table: "layout" })).toEqual([1, 2]);
     expect(await migrateSchema(admin, { schema, table: "layout" })).toEqual([]);
     const { rows } = await admin.query(`SELECT version FROM "${schema}".layout_migrations`);
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
   it("has the documented columns, primary key and partial expiry index", async () => {
@@ -81,7 +81,7 @@ describe("schema", () => {
     const pools = [1, 2, 3, 4].map(() => new pg.Pool({ connectionString: pgUrl(), max: 1 }));
     try {
       const applied = await Promise.all(pools.map((pool) => migrateSchema(pool, { schema: fresh })));
-      expect(applied.flat()).toEqual([1]);
+      expect(applied.flat()).toEqual([1, 2]);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
       await dropSchema(admin, fresh);

@@ -17,14 +17,17 @@ import {
   openRecord,
   type PutManyOutcome,
   type PutOptions,
-  parseRecord,
   recordToWrite,
+  type StopWatching,
+  type StoreChange,
+  StoreUnavailableError,
   sealRecord,
   VersionConflictError,
 } from "@credstack/storage";
 import { commandRunner } from "./lib/commands.js";
 import { clip, keyLayout } from "./lib/keys.js";
 import { listKeys } from "./lib/list-keys.js";
+import { announce, channelOf, subscribeToChanges } from "./lib/notify.js";
 import { fromFields, toFields } from "./lib/record-hash.js";
 import { deleteScript, type RedisClient, releaseScript, runScript, writeScript } from "./lib/scripts.js";
 import { writeMany } from "./lib/write-many.js";
@@ -74,16 +77,17 @@ const positiveInteger = (value: number | undefined, name: string): void => {
 
 /** Writes one record by the write script; returns the record as stored. */
 type WriteOne = (record: CredentialRecord, expected: number, keepCreated: boolean) => Promise<WriteResult>;
-type WriteResult = { written: true; created: number } | { written: false; actual: number };
+type WriteResult = { written: true } | { written: false; actual: number; storedCreatedAt?: number };
 
 /**
  * A credential store in Redis: one hash per credential, compare-and-set and delete in Lua scripts
  * (atomic with the sorted index), `list()` from a sorted index (stable, resumable), leases by
- * `SET NX PX` with a token-checked release, optional expiry of records without a refresh token. Works
+ * `SET NX PX` with a token-checked release, optional expiry of records without a refresh token, changes
+ * announced on the pub/sub channel `{prefix}:changes` for `watch()`. Works
  * with an ioredis `Redis` or `Cluster`; every key of a store shares the hash tag `{prefix}`.
  *
  * @example
- * ```ts
+ * ```ts needs-server
  * import { Redis } from "ioredis";
  * import { aesGcmCipher, loadKeyFromEnv } from "@credstack/storage";
  * import { redisStore } from "@credstack/storage-redis";
@@ -106,6 +110,8 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
   let closed = false;
   const run = commandRunner(client, options.commandTimeoutMs ?? 2000, () => closed);
   const location = (key: CredentialKey) => `redis key ${clip(layout.recordKey(key))}`;
+  const channel = channelOf(layout.tag);
+  const watchers = new Set<() => Promise<void>>();
 
   const writeArgs = async (
     record: CredentialRecord,
@@ -143,13 +149,12 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
     if (reply[0] === -2) {
       throw new CorruptRecordError("Stored key is not a credstack record.", location(normalizeKey(record)));
     }
-    return reply[0] === 1
-      ? { written: true, created: Number(reply[2]) }
-      : { written: false, actual: reply[1] };
+    if (reply[0] === -3) return { written: false, actual: reply[1], storedCreatedAt: Number(reply[2]) };
+    return reply[0] === 1 ? { written: true } : { written: false, actual: reply[1] };
   };
 
   return {
-    capabilities: { lease: true, ttl: ttl !== undefined, bulk: true },
+    capabilities: { lease: true, ttl: ttl !== undefined, bulk: true, watch: true },
 
     async get(key) {
       const normal = normalizeKey(key);
@@ -163,12 +168,22 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       checkPutOptions(putOptions);
       const key = normalizeKey(input);
       const copy = putOptions.copy === true;
-      const record = recordToWrite(input, putOptions, undefined, now());
-      const result = await writeOne(record, putOptions.expectedVersion, !copy);
-      if (!result.written) throw new VersionConflictError(key, putOptions.expectedVersion, result.actual);
-      // A CAS write keeps the stored creation time, which only the script knew.
-      if (copy || result.created === record.createdAt) return record;
-      return parseRecord({ ...record, createdAt: result.created });
+      const at = now();
+      let record = recordToWrite(input, putOptions, undefined, at);
+      // A CAS write keeps the stored creation time, which the seal covers: when the input did not carry
+      // it, the script says which it is and the record is sealed again with it.
+      for (let attempt = 1; ; attempt++) {
+        const result = await writeOne(record, putOptions.expectedVersion, !copy);
+        if (result.written) {
+          announce(client, channel, key, record.version);
+          return record;
+        }
+        const created = result.storedCreatedAt;
+        if (created === undefined || attempt >= 3) {
+          throw new VersionConflictError(key, putOptions.expectedVersion, result.actual);
+        }
+        record = recordToWrite(input, putOptions, created, at);
+      }
     },
 
     async delete(key, deleteOptions: DeleteOptions = {}) {
@@ -188,6 +203,7 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       if (reply[0] === -1) throw new VersionConflictError(normal, expected as number, reply[1]);
       if (reply[0] === -2)
         throw new CorruptRecordError("Stored key is not a credstack record.", location(normal));
+      if (reply[0] === 1) announce(client, channel, normal);
       return reply[0] === 1;
     },
 
@@ -225,12 +241,36 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
     },
 
     async putMany(records: readonly CredentialRecord[]): Promise<readonly PutManyOutcome[]> {
-      return writeMany(client, run, records, (record) => writeArgs(record, "newer", 0, false), location);
+      const outcomes = await writeMany(
+        client,
+        run,
+        records,
+        (record) => writeArgs(record, "newer", 0, false),
+        location,
+      );
+      outcomes.forEach((outcome, index) => {
+        const record = records[index];
+        if (outcome === "written" && record !== undefined) {
+          announce(client, channel, normalizeKey(record), record.version);
+        }
+      });
+      return outcomes;
+    },
+
+    async watch(listener: (change: StoreChange) => void): Promise<StopWatching> {
+      if (closed) throw new StoreUnavailableError("Redis store: the store is closed.");
+      const stop = await subscribeToChanges(client, channel, listener);
+      watchers.add(stop);
+      return async () => {
+        watchers.delete(stop);
+        await stop();
+      };
     },
 
     async close() {
       if (closed) return;
       closed = true;
+      await Promise.allSettled([...watchers].map((stop) => stop()));
       if (options.closeClient === true && client.status !== "end") await client.quit().catch(() => {});
     },
   };

@@ -1,62 +1,55 @@
-import { storeConformance } from "@credstack/storage-test-suite";
+import { type FaultProxy, storeConformance, tcpFaultProxy } from "@credstack/storage-test-suite";
 import type { Redis } from "ioredis";
-import { Redis as Redis6 } from "ioredis6";
 import { afterAll, beforeAll } from "vitest";
-import { redisStore } from "../src/index.js";
-import { keyLayout } from "../src/lib/keys.js";
-import { clientOptions, connect, deleteKeys, dumpKeys, redisUrl } from "./redis-env.js";
+import { connect, redisUrl } from "./redis-env.js";
+import { redisHarness } from "./redis-harness.js";
 
-// The peer range is `^5.4 || ^6`: the suite runs against both ends, ioredis 5 (`ioredis`) and ioredis 6
-// (the `ioredis6` alias), each with the store built from the same source.
-const clients: { name: string; client?: Redis }[] = [{ name: "ioredis 5" }, { name: "ioredis 6" }];
+// The client reaches the server through a proxy that the failure tests cut.
+let client: Redis;
+let proxy: FaultProxy;
 let stop: () => Promise<void>;
 beforeAll(async () => {
   const redis = await redisUrl();
   stop = redis.stop;
-  (clients[0] as { client?: Redis }).client = await connect(redis.url);
-  const six = new Redis6(redis.url, {
-    maxRetriesPerRequest: clientOptions.maxRetriesPerRequest ?? null,
-    lazyConnect: true,
-  });
-  await six.connect();
-  // Two copies of ioredis here, so two nominal `Redis` types; a user has one (the consumer test compiles
-  // `redisStore({ client })` against ioredis 6 alone).
-  (clients[1] as { client?: Redis }).client = six as unknown as Redis;
+  const url = new URL(redis.url);
+  proxy = await tcpFaultProxy({ host: url.hostname, port: Number(url.port || 6379) });
+  url.hostname = proxy.host;
+  url.port = String(proxy.port);
+  // Without these, ioredis re-sends a write that failed (timed out) once the connection is back, so a
+  // put reported as ERR_STORE_UNAVAILABLE could still land; the failure test catches that.
+  client = await connect(url.href, { autoResendUnfulfilledCommands: false, enableOfflineQueue: false });
+  client.on("error", () => {}); // reconnect failures while the proxy is cut
 });
 afterAll(async () => {
-  for (const entry of clients) await entry.client?.quit();
+  await client?.quit();
+  await proxy?.close();
   await stop?.();
 });
 
-for (const entry of clients) {
-  const client = (): Redis => {
-    if (entry.client === undefined) throw new Error(`${entry.name} is not connected`);
-    return entry.client;
-  };
-  // One prefix per namespace (and client); the tag `{prefix}` starts every key of the store.
-  const prefixOf = (namespace: string) => `conformance:${entry.name.replace(" ", "")}:${namespace}`;
-  const layoutOf = (namespace: string) => keyLayout(prefixOf(namespace));
+/** Waits until the client has reconnected through the restored proxy. */
+async function reconnected(): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.ping();
+      return;
+    } catch (error) {
+      if (attempt > 200) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
 
-  storeConformance(
-    `redisStore (${entry.name})`,
-    {
-      async open({ namespace, cipher }) {
-        if (cipher === undefined) throw new Error("redisStore needs a cipher");
-        return redisStore({ client: client(), cipher, prefix: prefixOf(namespace) });
-      },
-      destroy: (namespace) => deleteKeys(client(), layoutOf(namespace).tag),
-      raw: {
-        dump: (namespace) => dumpKeys(client(), layoutOf(namespace).tag),
-        async readSealed(namespace, key) {
-          const sealed = await client().hgetBuffer(layoutOf(namespace).recordKey(key), "sealed");
-          if (sealed === null) throw new Error("no such record");
-          return sealed;
-        },
-        async writeSealed(namespace, key, sealed) {
-          await client().hset(layoutOf(namespace).recordKey(key), "sealed", Buffer.from(sealed));
-        },
+storeConformance(
+  "redisStore",
+  {
+    ...redisHarness(() => client, "conformance"),
+    failures: {
+      fail: async () => proxy.fail(),
+      async restore() {
+        proxy.restore();
+        await reconnected();
       },
     },
-    { encrypted: true },
-  );
-}
+  },
+  { encrypted: true },
+);

@@ -27,6 +27,12 @@ export interface AtomicWriteOptions {
    * @default true
    */
   readonly replace?: boolean;
+  /**
+   * Name of the temporary file, in `path`'s directory. Give one that names its writer when a sweeper must
+   * tell a live writer's file from a crashed writer's leftover (the file store does).
+   * @default `${atomicTempPrefix}<24 random hex digits>`
+   */
+  readonly temporaryName?: string;
 }
 
 /**
@@ -84,7 +90,10 @@ export async function writeFileAtomic(
 ): Promise<boolean> {
   const { fsync = true, mode = 0o600, replace = true } = options;
   const dir = dirname(path);
-  const temporary = join(dir, `${atomicTempPrefix}${randomBytes(12).toString("hex")}`);
+  const temporary = join(
+    dir,
+    options.temporaryName ?? `${atomicTempPrefix}${randomBytes(12).toString("hex")}`,
+  );
   let written = true;
   try {
     const handle = await open(temporary, "wx", mode);

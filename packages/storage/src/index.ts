@@ -50,6 +50,7 @@ export {
   UnknownKeyIdError,
   VersionConflictError,
 } from "./errors.js";
+export { formatOneCipher, formatTwoOnlyCipher } from "./format-one-cipher.js";
 export {
   accountKey,
   bindingOf,
@@ -62,6 +63,7 @@ export {
 } from "./key.js";
 export { copyIfNewer } from "./lib/copy.js";
 export { checkListOptions, listFromSorted } from "./lib/listing.js";
+export { type RecordSealFormat, recordSealFormatOf } from "./lib/record-seal.js";
 export { checkPutOptions, recordToWrite } from "./lib/write.js";
 export { type MemoryStoreOptions, memoryStore } from "./memory-store.js";
 export {
@@ -102,7 +104,9 @@ export type {
   ListOptions,
   PutManyOutcome,
   PutOptions,
+  StopWatching,
   StoreCapabilities,
+  StoreChange,
 } from "./store.js";
 export {
   describeStoreUri,

@@ -9,7 +9,27 @@ export interface StoreCapabilities {
   readonly ttl: boolean;
   /** `putMany()` is implemented. */
   readonly bulk: boolean;
+  /**
+   * `watch()` is implemented: the backend tells every process sharing it about writes and deletes
+   * (PostgreSQL `LISTEN/NOTIFY`, Redis pub/sub). Absent means `false`.
+   */
+  readonly watch?: boolean;
 }
+
+/**
+ * A change {@link CredentialStore.watch} reports. With `key`: the record under that key (normal form)
+ * was written (`version` is the new version) or deleted (`version` absent). Without `key`: changes may
+ * have been missed (the notification channel was down), so anything may have changed.
+ */
+export interface StoreChange {
+  /** The key that changed (normal form); absent: anything may have changed. */
+  readonly key?: CredentialKey;
+  /** The version written; absent for a delete or an unknown change. */
+  readonly version?: number;
+}
+
+/** Stops a {@link CredentialStore.watch}; stopping twice is harmless. */
+export type StopWatching = () => Promise<void>;
 
 /** Options of {@link CredentialStore.put}. */
 export interface PutOptions {
@@ -73,6 +93,7 @@ export type PutManyOutcome = "written" | "skipped";
  *
  * @example
  * ```ts
+ * declare const store: CredentialStore;
  * const current = await store.get({ provider: "google", account: "a@x.com" });
  * await store.put({ ...current!, accessToken: "new" }, { expectedVersion: current!.version });
  * ```
@@ -104,6 +125,13 @@ export interface CredentialStore {
    * its key or an older version (when `capabilities.bulk`). For migration.
    */
   putMany?(records: readonly CredentialRecord[]): Promise<readonly PutManyOutcome[]>;
+  /**
+   * Calls `listener` for every write and delete any process makes in this store (when
+   * `capabilities.watch`), as soon as the backend reports it; after a gap in notifications (a lost
+   * connection), once without a key. Delivery is at least once and may follow the write by the
+   * notification latency; the returned function stops it. Resolves once notifications flow.
+   */
+  watch?(listener: (change: StoreChange) => void): Promise<StopWatching>;
   /** Releases connections, timers and handles. */
   close(): Promise<void>;
 }

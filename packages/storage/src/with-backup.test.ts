@@ -62,4 +62,43 @@ describe("withBackup", () => {
     });
     await lease.release();
   });
+
+  it("follows the backup's watch: another writer's change drops the stale primary entry first", async () => {
+    const primary = memoryStore();
+    const backup = memoryStore();
+    const store = withBackup(primary, backup);
+    expect(store.capabilities.watch).toBe(true);
+    const seen: { fresh: string | undefined }[] = [];
+    const stop = await store.watch?.((change) => {
+      // By the time the listener hears of it, a read through the combinator finds the new record.
+      if (change.key !== undefined)
+        void store.get(change.key).then((r) => seen.push({ fresh: r?.accessToken }));
+    });
+    const first = await store.put({ ...key, accessToken: "one" }, { expectedVersion: 0 });
+    // Another process writes the backup directly: primary still holds "one".
+    await backup.put({ ...first, accessToken: "two" }, { expectedVersion: first.version });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await store.get(key)).toMatchObject({ accessToken: "two" });
+    expect(seen.at(-1)).toEqual({ fresh: "two" });
+    await stop?.();
+    expect(
+      withBackup(primary, { ...backup, capabilities: { ...backup.capabilities, watch: false } }).capabilities
+        .watch,
+    ).toBe(false);
+  });
+});
+
+describe("memoryStore watch", () => {
+  it("reports writes, deletes and putMany synchronously, until stopped", async () => {
+    const store = memoryStore();
+    const changes: unknown[] = [];
+    const stop = await store.watch?.((change) => changes.push(change));
+    const stored = await store.put({ ...key, accessToken: "a" }, { expectedVersion: 0 });
+    await store.delete(key);
+    await store.delete(key); // nothing to delete: nothing reported
+    await store.putMany?.([{ ...stored, version: 7 }]);
+    await stop?.();
+    await store.put({ ...key, accessToken: "b" }, { expectedVersion: 7 });
+    expect(changes).toEqual([{ key, version: 1 }, { key }, { key, version: 7 }]);
+  });
 });

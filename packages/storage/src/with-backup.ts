@@ -3,7 +3,7 @@ import { StoreUnavailableError } from "./errors.js";
 import type { CredentialKey } from "./key.js";
 import { copyAll } from "./lib/copy.js";
 import type { CredentialRecord } from "./record.js";
-import type { CredentialStore, PutManyOutcome } from "./store.js";
+import type { CredentialStore, PutManyOutcome, StoreChange } from "./store.js";
 
 /**
  * A backup failure reaches the caller as `ERR_STORE_UNAVAILABLE` unless it already is a typed error
@@ -24,9 +24,13 @@ function backupFailure(error: unknown): unknown {
  *   `primary` is not changed. A version conflict drops the key from `primary`, so the caller's re-read
  *   sees the backup's record.
  * - Listing and leases are the backup's: it holds every record and is shared across processes.
+ * - `watch` is the backup's (when it has one): a change another process makes in the backup first drops
+ *   the key from `primary`, then reaches the listener. Without it, `primary` keeps what it read.
  *
  * @example
  * ```ts
+ * import { fileStore } from "@credstack/storage-file";
+ * declare const cipher: Cipher;
  * const store = withBackup(memoryStore(), fileStore({ dir: ".credstack", cipher }));
  * ```
  */
@@ -44,11 +48,25 @@ export function withBackup(primary: CredentialStore, backup: CredentialStore): C
     }
   };
   const lease = backup.lease ?? primary.lease;
+  const watchable = backup.capabilities.watch === true && backup.watch !== undefined;
+  /** A change the backup reported: drop what `primary` holds of it (unless as new), then pass it on. */
+  const follow = async (change: StoreChange, listener: (change: StoreChange) => void) => {
+    if (change.key === undefined) {
+      for await (const key of primary.list()) await forget(key);
+    } else {
+      const cached = await primary.get(change.key).catch(() => undefined);
+      if (cached !== undefined && (change.version === undefined || cached.version < change.version)) {
+        await forget(change.key);
+      }
+    }
+    listener(change);
+  };
   return {
     capabilities: {
       lease: backup.capabilities.lease || (backup.lease === undefined && primary.capabilities.lease),
       ttl: false,
       bulk: true,
+      watch: watchable,
     },
     async get(key) {
       const cached = await primary.get(key);
@@ -92,6 +110,15 @@ export function withBackup(primary: CredentialStore, backup: CredentialStore): C
         await Promise.all(records.map(forget));
       }
     },
+    ...(watchable
+      ? {
+          // The backup's changes, after `primary` forgot what they replace (other processes write the backup).
+          watch: (listener: (change: StoreChange) => void) =>
+            (backup.watch as NonNullable<CredentialStore["watch"]>)((change) => {
+              follow(change, listener).catch(() => listener({}));
+            }),
+        }
+      : {}),
     async close() {
       await Promise.all([primary.close(), backup.close()]);
     },

@@ -3,8 +3,17 @@
  *
  * @packageDocumentation
  */
+
+export {
+  type ApiRequestLog,
+  type ApiServer,
+  type ApiServerOptions,
+  type IssuedTokens,
+  startApiServer,
+} from "./api-server.js";
 export { type MotoServer, startMoto } from "./moto.js";
 export {
+  type OidcMachineClient,
   type OidcProviderOptions,
   type OidcProviderServer,
   startOidcProvider,
@@ -13,3 +22,4 @@ export {
 export { type PostgresServer, startPostgres } from "./postgres.js";
 export { freePort, waitForPort } from "./process.js";
 export { ensureRedisInstalled, type RedisOptions, type RedisServer, startRedis } from "./redis.js";
+export { type RedisClusterOptions, type RedisClusterServer, startRedisCluster } from "./redis-cluster.js";

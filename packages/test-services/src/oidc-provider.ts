@@ -20,6 +20,19 @@ export interface OidcProviderOptions {
    * resource as audience (an MCP server's tokens). @default off
    */
   readonly resourceIndicators?: { readonly scope: string };
+  /** Static clients of the client-credentials grant (machine to machine); enables that grant. @default none */
+  readonly machineClients?: readonly OidcMachineClient[];
+}
+
+/** A static client of the client-credentials grant (see {@link OidcProviderOptions.machineClients}). */
+export interface OidcMachineClient {
+  readonly clientId: string;
+  /** How the client authenticates at the token endpoint. */
+  readonly method: "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+  /** The secret (`client_secret_*`). */
+  readonly clientSecret?: string;
+  /** The client's public JWKs (`private_key_jwt`). */
+  readonly publicJwks?: readonly Record<string, unknown>[];
 }
 
 /** The shape of `@credstack/core`'s `ProviderConfig` for a {@link OidcProviderServer}. */
@@ -54,7 +67,8 @@ export interface OidcProviderServer {
   /**
    * Counts: `refresh` (refresh-token grants reaching the grant handler, successful or not), `code`
    * (successful code grants), `tokenPosts` (every POST to the token endpoint), `registrations`,
-   * `revocations` (POSTs to the revocation endpoint).
+   * `revocations` (POSTs to the revocation endpoint), `clientCredentials` (successful client-credentials
+   * grants).
    */
   readonly calls: {
     refresh: number;
@@ -62,6 +76,7 @@ export interface OidcProviderServer {
     tokenPosts: number;
     registrations: number;
     revocations: number;
+    clientCredentials: number;
   };
   /** Signs a JWT with the server's key (ES256). */
   signJwt(claims: Record<string, unknown>, header?: Record<string, unknown>): string;
@@ -109,6 +124,15 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
         token_endpoint_auth_method: "client_secret_basic",
         id_token_signed_response_alg: "ES256",
       },
+      ...(options.machineClients ?? []).map((client) => ({
+        client_id: client.clientId,
+        ...(client.clientSecret === undefined ? {} : { client_secret: client.clientSecret }),
+        ...(client.publicJwks === undefined ? {} : { jwks: { keys: [...client.publicJwks] as never[] } }),
+        grant_types: ["client_credentials"],
+        redirect_uris: [],
+        response_types: [],
+        token_endpoint_auth_method: client.method,
+      })),
     ],
     jwks: { keys: [jwk as never] },
     findAccount: async (_ctx, id) => ({ accountId: id, claims: async () => ({ sub: id, email: id }) }),
@@ -123,6 +147,7 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
     ],
     features: {
       devInteractions: { enabled: true },
+      clientCredentials: { enabled: (options.machineClients?.length ?? 0) > 0 },
       revocation: { enabled: true },
       ...(options.dynamicRegistration
         ? { registration: { enabled: true, idFactory: () => `dcr-${randomUUID()}` } }
@@ -167,7 +192,14 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
     conformIdTokenClaims: false,
     cookies: { keys: ["test-cookie-key"] },
   });
-  const calls = { refresh: 0, code: 0, tokenPosts: 0, registrations: 0, revocations: 0 };
+  const calls = {
+    refresh: 0,
+    code: 0,
+    tokenPosts: 0,
+    registrations: 0,
+    revocations: 0,
+    clientCredentials: 0,
+  };
   provider.use(async (ctx, next) => {
     if (ctx.method === "POST" && ctx.path === "/token") calls.tokenPosts++;
     if (ctx.method === "POST" && ctx.path === "/token/revocation") calls.revocations++;
@@ -178,6 +210,7 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
   provider.on("grant.success", (ctx) => {
     if (grantType(ctx) === "refresh_token") calls.refresh++;
     if (grantType(ctx) === "authorization_code") calls.code++;
+    if (grantType(ctx) === "client_credentials") calls.clientCredentials++;
   });
   provider.on("grant.error", (ctx) => {
     if (grantType(ctx) === "refresh_token") calls.refresh++;

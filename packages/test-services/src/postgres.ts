@@ -9,6 +9,10 @@ export interface PostgresServer {
   readonly url: string;
   /** The port. */
   readonly port: number;
+  /** Crashes the server (`pg_ctl stop -m immediate`: no shutdown checkpoint, clients cut), for fault tests. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data after {@link PostgresServer.kill}. */
+  restart(): Promise<void>;
   /** Stops the server (fast shutdown) and removes its data directory. */
   stop(): Promise<void>;
 }
@@ -36,16 +40,29 @@ export async function startPostgres(): Promise<PostgresServer> {
   as("initdb", ["-D", data, "-A", "trust", "-U", "credstack", "--no-sync", "-E", "UTF8"]);
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  as("pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "30", "start"]);
+  const start = () =>
+    as("pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "30", "start"]);
+  start();
   let stopped = false;
+  let running = true;
   return {
     url: `postgres://credstack@127.0.0.1:${port}/postgres`,
     port,
+    async kill() {
+      if (!running) return;
+      running = false;
+      as("pg_ctl", ["-D", data, "-m", "immediate", "-w", "-t", "30", "stop"]);
+    },
+    async restart() {
+      if (running) return;
+      start();
+      running = true;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       try {
-        as("pg_ctl", ["-D", data, "-m", "fast", "-w", "-t", "30", "stop"]);
+        if (running) as("pg_ctl", ["-D", data, "-m", "fast", "-w", "-t", "30", "stop"]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -28,7 +28,7 @@ export function ensureRedisInstalled(): void {
   }
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   run("apt-get", ["update", "-qq"], { env });
-  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "redis-server"], { env });
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "redis-server", "redis-tools"], { env });
 }
 
 /** Options of {@link startRedis}. */

@@ -30,12 +30,11 @@ describe("test services", () => {
     }
   }, 120_000);
 
-  it("starts and stops a throwaway PostgreSQL cluster", async () => {
+  it("starts and stops a throwaway PostgreSQL cluster, and restarts it after a crash", async () => {
     const pg = await startPostgres();
-    try {
-      expect(pg.url).toMatch(/^postgres:\/\/credstack@127\.0\.0\.1:\d+\/postgres$/);
-      // An SSLRequest packet: a PostgreSQL server answers with one byte, 'N' (no TLS here).
-      const reply = await new Promise<string>((resolve, reject) => {
+    // An SSLRequest packet: a PostgreSQL server answers with one byte, 'N' (no TLS here).
+    const sslRequest = () =>
+      new Promise<string>((resolve, reject) => {
         const socket = new Socket();
         socket.once("data", (chunk) => {
           socket.destroy();
@@ -44,7 +43,13 @@ describe("test services", () => {
         socket.on("error", reject);
         socket.connect(pg.port, "127.0.0.1", () => socket.write(Buffer.from([0, 0, 0, 8, 4, 210, 22, 47])));
       });
-      expect(reply).toBe("N");
+    try {
+      expect(pg.url).toMatch(/^postgres:\/\/credstack@127\.0\.0\.1:\d+\/postgres$/);
+      expect(await sslRequest()).toBe("N");
+      await pg.kill();
+      await expect(sslRequest()).rejects.toThrow();
+      await pg.restart();
+      expect(await sslRequest()).toBe("N");
     } finally {
       await pg.stop();
     }

@@ -1,5 +1,5 @@
 import type { ProviderConfig } from "@credstack/core";
-import { type OidcProviderServer, startOidcProvider } from "@credstack/test-services";
+import { type OidcMachineClient, type OidcProviderServer, startOidcProvider } from "@credstack/test-services";
 
 /** The static client of the downstream "demo" provider. */
 export const demoClientId = "credstack-demo";
@@ -17,6 +17,8 @@ export async function startAuthServer(options: {
   /** The redirect URI of the static downstream client. */
   readonly downstreamRedirectUri: string;
   readonly accessTokenTtlSec?: number;
+  /** Static clients of the client-credentials grant. */
+  readonly machineClients?: readonly OidcMachineClient[];
 }): Promise<AuthServer> {
   const server = await startOidcProvider({
     redirectUris: [options.downstreamRedirectUri],
@@ -25,6 +27,7 @@ export async function startAuthServer(options: {
     accessTokenTtlSec: options.accessTokenTtlSec ?? 300,
     dynamicRegistration: true,
     resourceIndicators: { scope: "mcp:tools" },
+    ...(options.machineClients === undefined ? {} : { machineClients: options.machineClients }),
   });
   const config: ProviderConfig = server.providerConfig();
   return Object.assign(server, { config });

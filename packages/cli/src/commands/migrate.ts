@@ -1,17 +1,21 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
-import {
-  describeStoreUri,
-  listKeyFiles,
-  type MigrationCheckpoint,
-  memoryStore,
-  migrate,
-} from "@credstack/storage";
+import { type ImportFileReport, importLegacy, legacyDirectoryStore } from "@credstack/compat";
+import { describeStoreUri, type MigrationCheckpoint, migrate } from "@credstack/storage";
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
 import { fileCheckpoint, readCheckpoint, removeCheckpoint } from "../lib/checkpoint-file.js";
-import { cipherFlagsOf, cipherOptionSpec, noCipherFlags } from "../lib/cipher-options.js";
+import { cipherFlagsOf, cipherOptionSpec } from "../lib/cipher-options.js";
 import { parseCommandArgs } from "../lib/command-args.js";
+import { openCopyTarget } from "../lib/dry-run-target.js";
 import { positiveInt, showAccount, table } from "../lib/format.js";
+import {
+  type LegacyReadOptions,
+  leftBehind,
+  legacyLineOf,
+  legacyOptionSpec,
+  legacyOptionsHelp,
+  legacyOptionsOf,
+} from "../lib/legacy-options.js";
 import { type OpenedStore, openStore } from "../lib/open-store.js";
 import { progressReporter } from "../lib/progress.js";
 import { parseStoreUri } from "../lib/store-uri.js";
@@ -25,7 +29,13 @@ export const migrateUsage = `Usage: credstack migrate --from URI --to URI [--dry
 Copies every credential from one store to another, batch by batch (memory bounded by --batch), keeping
 versions and times; a target record of the same or a newer version is left alone, so running it again is
 safe. After each batch the position is saved to the checkpoint file; --resume continues from it (after a
-crash or kill -9). --verify re-reads every record on both sides and compares them.`;
+crash or kill -9). --verify re-reads every record on both sides and compares them.
+
+From legacy:DIR (a legacy credentials/ directory, read-only) every file that was not copied is reported
+with its reason (ambiguous, failed with its error code, superseded, not a credential), and the exit code
+is 4 when any credential file was left behind. The legacy directory options apply to it.
+
+${legacyOptionsHelp}`;
 
 const options = {
   from: { type: "string" },
@@ -41,6 +51,7 @@ const options = {
   "no-fsync": { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
   ...cipherOptionSpec,
+  ...legacyOptionSpec,
   "from-key-file": { type: "string", multiple: true },
   "from-key-env": { type: "string" },
   "from-kms-key-id": { type: "string" },
@@ -99,42 +110,57 @@ export async function runMigrate(argv: readonly string[], io: CommandIO): Promis
   if (toUri.kind === "legacy")
     throw new UsageError(`${describeStoreUri(toUri)} is read-only; it can only be a source.`);
   const toFlags = sideFlags(values, "to");
-  const from = await openStore(fromUri, { flags: sideFlags(values, "from") });
+  const legacyFlags = Object.keys(legacyOptionSpec).filter(
+    (name) => values[name as keyof typeof values] !== undefined,
+  );
+  if (fromUri.kind !== "legacy" && legacyFlags.length > 0) {
+    throw new UsageError(`--${legacyFlags[0]} applies only to --from legacy:DIR.`);
+  }
+  const legacy = fromUri.kind === "legacy" ? await legacyOptionsOf(values, io) : undefined;
+  const from: OpenedStore =
+    fromUri.kind === "legacy"
+      ? {
+          store: legacyDirectoryStore({ dir: fromUri.dir, ...legacy }),
+          uri: fromUri,
+          label: describeStoreUri(fromUri),
+          cipher: undefined,
+          keySource: "legacy keys",
+        }
+      : await openStore(fromUri, { flags: sideFlags(values, "from") });
   let to: OpenedStore | undefined;
   try {
-    if (
-      dryRun &&
-      toUri.kind === "file" &&
-      noCipherFlags(toFlags) &&
-      (await listKeyFiles(toUri.dir)).length === 0
-    ) {
-      // A dry run into a file: store that does not exist yet: it is empty, and nothing may be created.
-      to = {
-        store: memoryStore(),
-        uri: toUri,
-        label: describeStoreUri(toUri),
-        cipher: undefined,
-        keySource: "none",
-      };
-    } else {
-      to = await openStore(toUri, {
-        flags: toFlags,
-        create: !dryRun,
-        writable: true,
-        fsync: !values["no-fsync"],
-      });
-    }
-    return await migrateBetween(from, to, { values, batchSize, concurrency, dryRun }, io);
+    to = await openCopyTarget(toUri, toFlags, { dryRun, fsync: !values["no-fsync"] });
+    return await migrateBetween(from, to, { values, batchSize, concurrency, dryRun, legacy }, io);
   } finally {
     await from.store.close().catch(() => {});
     await to?.store.close().catch(() => {});
   }
 }
 
+/**
+ * The legacy files a migration did not copy: every file of the directory's report except those whose
+ * credential is now in the target. Computed by a dry-run import against the target (it opens nothing new).
+ */
+async function legacyNotCopied(from: OpenedStore, to: OpenedStore, legacy: LegacyReadOptions | undefined) {
+  if (from.uri.kind !== "legacy" || legacy === undefined) return undefined;
+  const report = await importLegacy({ dir: from.uri.dir, to: to.store, dryRun: true, ...legacy });
+  return report.files.filter(
+    (file) =>
+      file.status !== "would-import" &&
+      !(file.status === "skipped" && file.reason === "already in the target store"),
+  );
+}
+
 async function migrateBetween(
   from: OpenedStore,
   to: OpenedStore,
-  settings: { values: Values; batchSize: number; concurrency: number; dryRun: boolean },
+  settings: {
+    values: Values;
+    batchSize: number;
+    concurrency: number;
+    dryRun: boolean;
+    legacy: LegacyReadOptions | undefined;
+  },
   io: CommandIO,
 ): Promise<number> {
   const { values, batchSize, concurrency, dryRun } = settings;
@@ -212,6 +238,9 @@ async function migrateBetween(
     });
     verifyProgress.finish();
   }
+  const notCopied: readonly ImportFileReport[] | undefined = await legacyNotCopied(from, to, settings.legacy);
+  const abandoned = notCopied?.filter(leftBehind).length ?? 0;
+  for (const file of notCopied ?? []) io.err(`not copied: ${legacyLineOf(file).join("  ")}`);
   for (const failure of result.failures.slice(0, 20)) {
     io.err(
       `failed: ${failure.key.provider} / ${showAccount(failure.key.account)}: ${failure.code}: ${failure.message}`,
@@ -229,6 +258,7 @@ async function migrateBetween(
     skipped: result.skipped,
     failed: result.failed,
     ...(resumeFrom === undefined ? {} : { earlierRuns: earlier }),
+    ...(notCopied === undefined ? {} : { notCopied, leftBehind: abandoned }),
     ...(verification === undefined
       ? {}
       : {
@@ -248,6 +278,10 @@ async function migrateBetween(
       ["skipped", String(result.skipped), ...(resumeFrom === undefined ? [] : [String(earlier.skipped)])],
       ["failed", String(result.failed), ...(resumeFrom === undefined ? [] : [String(earlier.failed)])],
     ];
+    if (notCopied !== undefined) {
+      rows.push(["files not copied", String(notCopied.length)]);
+      rows.push(["credential files left behind", String(abandoned)]);
+    }
     if (verification !== undefined) {
       rows.push(["verified", String(verification.verified)]);
       rows.push(["newer in target", String(verification.newerInTarget)]);
@@ -257,5 +291,7 @@ async function migrateBetween(
     rows.push(["records/s", String(summary.perSecond)]);
     for (const line of table(rows)) io.out(line);
   }
-  return result.failed > 0 || (verification?.mismatched ?? 0) > 0 ? exitCodes.problems : exitCodes.ok;
+  return result.failed > 0 || abandoned > 0 || (verification?.mismatched ?? 0) > 0
+    ? exitCodes.problems
+    : exitCodes.ok;
 }

@@ -24,7 +24,7 @@ describe("credstack scopes resolve", () => {
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.out) as { provider: string; scopes: string[] };
     expect(parsed.provider).toBe("google");
-    expect(parsed.scopes).toHaveLength(19);
+    expect(parsed.scopes).toHaveLength(18);
   });
 
   it("exits 3 with the error and suggestions for an unknown name", async () => {

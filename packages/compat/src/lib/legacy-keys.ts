@@ -2,6 +2,7 @@ import { createHash, hkdfSync } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidArgumentError } from "@credstack/storage";
+import { addBinding, readDirectoryBindings } from "./bindings.js";
 import { fernetKeyFromText } from "./fernet.js";
 
 /** An OAuth-identity recipient of a per-user envelope: the Google account id and its linkage password. */
@@ -10,6 +11,11 @@ export interface LegacyOAuthIdentity {
   readonly sub: string;
   /** The linkage passphrase the user set, if any. @default "" */
   readonly password?: string;
+  /**
+   * The account this identity signed in as. Binds the identity's recipient ids to that account (evidence
+   * of the same strength as `.user_api_keys.json`); without it the identity only decrypts.
+   */
+  readonly account?: string;
 }
 
 /** The keys that open a legacy directory (all optional; supply what the legacy server had). */
@@ -29,6 +35,11 @@ export interface LegacyKeys {
   readonly encryptionKey?: string;
   /** Per-user API keys (the bearer tokens the legacy server showed once); open per-user envelopes. */
   readonly userKeys?: readonly string[];
+  /**
+   * Per-user API keys by the account they belong to (`{ "bob@example.com": "<key>" }`): they open
+   * per-user envelopes like `userKeys`, and bind their recipient ids to that account.
+   */
+  readonly userKeysByAccount?: Readonly<Record<string, string>>;
   /** OAuth-identity recipients of per-user envelopes. */
   readonly oauthIdentities?: readonly LegacyOAuthIdentity[];
 }
@@ -41,6 +52,8 @@ export interface ResolvedLegacyKeys {
   readonly serverSecret: Buffer | undefined;
   /** Per-user recipient key strings (user keys, then derived OAuth-identity keys). */
   readonly recipients: readonly string[];
+  /** Recipient id → the (lower-cased) accounts the supplied keys bind it to. */
+  readonly bindings: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 const hkdf = (ikm: Buffer, salt: Buffer, info: string): Buffer =>
@@ -93,12 +106,37 @@ export async function resolveLegacyKeys(dir: string, keys: LegacyKeys = {}): Pro
     if (fileKey !== undefined) server.push(fileKey);
   }
   const recipients = [...(keys.userKeys ?? [])];
+  const directory = await readDirectoryBindings(dir, serverSecret);
+  const bindings = directory.bindings;
+  const bind = (key: string, account: string | undefined) => {
+    if (account !== undefined) addBinding(bindings, recipientId(key), account);
+  };
+  for (const [account, key] of Object.entries(keys.userKeysByAccount ?? {})) {
+    if (typeof key !== "string" || key.length === 0) {
+      throw new InvalidArgumentError("keys.userKeysByAccount: every value must be a non-empty key.");
+    }
+    recipients.push(key);
+    bind(key, account);
+  }
   if (serverSecret !== undefined) {
     for (const identity of keys.oauthIdentities ?? []) {
       // The legacy loader tried the password-bound key first, then the one without a password.
-      if (identity.password) recipients.push(oauthRecipientKey(serverSecret, identity));
-      recipients.push(oauthRecipientKey(serverSecret, { sub: identity.sub }));
+      if (identity.password) {
+        const withPassword = oauthRecipientKey(serverSecret, identity);
+        recipients.push(withPassword);
+        bind(withPassword, identity.account);
+      }
+      const bare = oauthRecipientKey(serverSecret, { sub: identity.sub });
+      recipients.push(bare);
+      bind(bare, identity.account);
+    }
+    // The legacy server kept each account's Google `sub`, so it could open password-less OAuth
+    // recipients by itself; so can the import, and the sub binds that recipient to its account.
+    for (const [account, sub] of directory.oauthSubs) {
+      const bare = oauthRecipientKey(serverSecret, { sub });
+      recipients.push(bare);
+      bind(bare, account);
     }
   }
-  return { server, serverSecret, recipients };
+  return { server, serverSecret, recipients, bindings };
 }

@@ -11,6 +11,8 @@ export type LegacyEncoding = "plaintext" | "fernet" | "envelope-server" | "envel
 export interface OpenedFile {
   readonly encoding: LegacyEncoding;
   readonly json: unknown;
+  /** The recipient ids of a per-user envelope (HMAC-verified). */
+  readonly recipientIds?: readonly string[];
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -137,6 +139,9 @@ function openEnvelope(file: string, envelope: Record<string, unknown>, keys: Res
   return {
     encoding: envelope.enc === "server" ? "envelope-server" : "envelope-per-user",
     json: parseJson(file, plaintext.toString("utf8"), "the decrypted credential"),
+    ...(envelope.enc === "per_user" && recipients !== undefined
+      ? { recipientIds: Object.keys(recipients) }
+      : {}),
   };
 }
 

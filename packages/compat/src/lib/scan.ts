@@ -1,12 +1,13 @@
+import { createHash } from "node:crypto";
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isCredstackError } from "@credstack/errors";
 import { type CredentialRecord, normalizeKey, parseRecord } from "@credstack/storage";
 import { type LegacyLayout, readLegacyCredentials } from "../credential-format.js";
-import { LegacyFileCorruptError } from "../errors.js";
+import { LegacyFileCorruptError, LegacyFileIntegrityError } from "../errors.js";
+import { idTokenEmail, type LegacyEvidence, weighEvidence } from "./evidence.js";
 import type { ResolvedLegacyKeys } from "./legacy-keys.js";
 import { type LegacyEncoding, openLegacyFile } from "./open-file.js";
-import { candidatesOf, safeNameOf } from "./safe-name.js";
 
 /** The kind of a legacy credential file, from its name. */
 export type LegacyFileKind = "credentials.json" | "credentials.enc" | "backup.enc";
@@ -23,7 +24,8 @@ export type ScannedFile =
       readonly record: CredentialRecord;
       readonly encoding: LegacyEncoding;
       readonly layout: LegacyLayout;
-      readonly accountFrom: "file" | "mapping";
+      /** What decided the account. */
+      readonly evidence: LegacyEvidence;
       readonly kind: LegacyFileKind;
     }
   | {
@@ -117,15 +119,57 @@ const asCoded = (error: unknown): Error & { readonly code: string } => {
   throw error;
 };
 
-async function scanOne(candidate: Candidate, settings: ScanSettings): Promise<ScannedFile> {
+/** A candidate with its bytes read (or the error reading them). */
+interface Loaded extends Candidate {
+  readonly bytes: Buffer | undefined;
+  readonly mtimeMs: number;
+  readonly error: unknown;
+}
+
+/** What twin detection keeps of a file once scanned: its slot and the digest of its content. */
+interface Digested extends Candidate {
+  readonly digest: string | undefined;
+}
+
+const digestOf = (bytes: Buffer | undefined) =>
+  bytes === undefined ? undefined : createHash("sha256").update(bytes.toString("utf8").trim()).digest("hex");
+
+async function load(candidate: Candidate): Promise<Loaded> {
+  try {
+    const info = await lstat(candidate.path);
+    if (info.size > maxFileBytes) throw new LegacyFileCorruptError(candidate.file, "larger than 1 MiB");
+    return { ...candidate, bytes: await readFile(candidate.path), mtimeMs: info.mtimeMs, error: undefined };
+  } catch (error) {
+    return { ...candidate, bytes: undefined, mtimeMs: 0, error };
+  }
+}
+
+function mappedAccount(candidate: Candidate, settings: ScanSettings): string | undefined {
+  const { mapping } = settings;
+  if (Object.hasOwn(mapping, candidate.file)) return mapping[candidate.file];
+  if (Object.hasOwn(mapping, candidate.safe)) return mapping[candidate.safe];
+  return undefined;
+}
+
+function boundAccounts(
+  recipientIds: readonly string[] | undefined,
+  settings: ScanSettings,
+): { bound: Set<string>; contested: boolean } {
+  const bound = new Set<string>();
+  let contested = false;
+  for (const id of recipientIds ?? []) {
+    const accounts = settings.keys.bindings.get(id) ?? new Set<string>();
+    if (accounts.size > 1) contested = true;
+    for (const account of accounts) bound.add(account);
+  }
+  return { bound, contested };
+}
+
+async function scanOne(candidate: Loaded, settings: ScanSettings): Promise<ScannedFile> {
   const { file, safe } = candidate;
   const provider =
     candidate.group === undefined ? settings.provider : settings.groupProvider(candidate.group);
-  const mapped = Object.hasOwn(settings.mapping, file)
-    ? settings.mapping[file]
-    : Object.hasOwn(settings.mapping, safe)
-      ? settings.mapping[safe]
-      : undefined;
+  const mapped = mappedAccount(candidate, settings);
   const failed = (error: unknown): ScannedFile => ({
     file,
     status: "failed",
@@ -133,40 +177,33 @@ async function scanOne(candidate: Candidate, settings: ScanSettings): Promise<Sc
     ...(mapped === undefined ? {} : { key: { provider, account: mapped } }),
   });
   try {
-    const info = await lstat(candidate.path);
-    if (info.size > maxFileBytes) throw new LegacyFileCorruptError(file, "larger than 1 MiB");
-    const opened = openLegacyFile(file, await readFile(candidate.path), settings.keys);
+    if (candidate.bytes === undefined) throw candidate.error;
+    const opened = openLegacyFile(file, candidate.bytes, settings.keys);
     let parsed: ReturnType<typeof readLegacyCredentials>;
     try {
       parsed = readLegacyCredentials(opened.json);
     } catch (cause) {
       throw new LegacyFileCorruptError(file, isCredstackError(cause) ? cause.message : "invalid", { cause });
     }
-    let account = mapped;
-    let accountFrom: "file" | "mapping" = "mapping";
-    if (account === undefined) {
-      if (parsed.email === undefined) {
-        return {
-          file,
-          status: "ambiguous",
-          reason: "the file carries no user_email and its name is lossy (@ → _at_, . → _); map it explicitly",
-          candidates: candidatesOf(safe),
-        };
-      }
-      if (safeNameOf(parsed.email) !== safe) {
-        return {
-          file,
-          status: "ambiguous",
-          reason: "the user_email inside does not match the file name; map it explicitly",
-          candidates: [parsed.email],
-        };
-      }
-      account = parsed.email;
-      accountFrom = "file";
+    const claimed = idTokenEmail(opened.json);
+    const outcome = weighEvidence({
+      safe,
+      inner: [parsed.email, claimed].filter((email): email is string => email !== undefined),
+      ...boundAccounts(opened.recipientIds, settings),
+      mapped,
+    });
+    if (outcome.kind === "ambiguous") {
+      return { file, status: "ambiguous", reason: outcome.reason, candidates: outcome.candidates };
     }
-    const at = Math.floor(info.mtimeMs);
+    if (outcome.kind === "conflict") {
+      throw new LegacyFileIntegrityError(
+        file,
+        `swapped file? ${outcome.reason}; not imported under either account`,
+      );
+    }
+    const at = Math.floor(candidate.mtimeMs);
     const record = parseRecord(
-      { provider, account, ...parsed.fields, createdAt: at, updatedAt: at, version: 1 },
+      { provider, account: outcome.account, ...parsed.fields, createdAt: at, updatedAt: at, version: 1 },
       { location: file },
     );
     normalizeKey(record);
@@ -176,12 +213,44 @@ async function scanOne(candidate: Candidate, settings: ScanSettings): Promise<Sc
       record,
       encoding: opened.encoding,
       layout: parsed.layout,
-      accountFrom,
+      evidence: outcome.evidence,
       kind: candidate.kind,
     };
   } catch (error) {
     return failed(error);
   }
+}
+
+/** The slot a file's name claims: group and lower-cased safe name. */
+const slotOf = (c: Candidate) => `${c.group ?? ""}/${c.safe.toLowerCase()}`;
+
+/**
+ * Byte-identical files that claim different slots: one is a copy of the other, and unless strong
+ * evidence (the credential's own identity or a recipient binding) tells which account the content
+ * belongs to, neither can be trusted. Returns the files to refuse, each with its twin.
+ */
+function twinConflicts(files: readonly Digested[], scanned: readonly ScannedFile[]): Map<string, string> {
+  const byContent = new Map<string, Digested[]>();
+  for (const c of files) {
+    if (c.digest !== undefined) byContent.set(c.digest, [...(byContent.get(c.digest) ?? []), c]);
+  }
+  const strong = new Set(
+    scanned
+      .filter(
+        (s) => s.status === "ready" && (s.evidence === "credential" || s.evidence === "recipient-binding"),
+      )
+      .map((s) => s.file),
+  );
+  const refused = new Map<string, string>();
+  for (const group of byContent.values()) {
+    if (new Set(group.map(slotOf)).size < 2) continue;
+    for (const c of group) {
+      if (strong.has(c.file)) continue;
+      const twin = group.find((other) => slotOf(other) !== slotOf(c)) as Digested;
+      refused.set(c.file, twin.file);
+    }
+  }
+  return refused;
 }
 
 const kindRank: Record<LegacyFileKind, number> = {
@@ -200,8 +269,27 @@ export async function scanLegacyDirectory(settings: ScanSettings): Promise<Scann
   const found: Candidate[] = [];
   const other: ScannedFile[] = [];
   await listDir(settings.dir, "", undefined, found, other);
-  const scanned: ScannedFile[] = [];
-  for (const candidate of found) scanned.push(await scanOne(candidate, settings));
+  const digested: Digested[] = [];
+  const opened: ScannedFile[] = [];
+  for (const candidate of found) {
+    const loaded = await load(candidate); // one file's bytes in memory at a time
+    opened.push(await scanOne(loaded, settings));
+    digested.push({ ...candidate, digest: digestOf(loaded.bytes) });
+  }
+  const twins = twinConflicts(digested, opened);
+  const scanned = opened.map((entry): ScannedFile => {
+    const twin = twins.get(entry.file);
+    // A file that cannot be read keeps its own error (supply the key, and the evidence decides).
+    if (twin === undefined || entry.status === "failed") return entry;
+    return {
+      file: entry.file,
+      status: "failed",
+      error: new LegacyFileIntegrityError(
+        entry.file,
+        `byte-identical to ${twin}, the file of another account or token group: a copy cannot be told from its original, so neither is imported`,
+      ),
+    };
+  });
   const winners = new Map<string, Extract<ScannedFile, { status: "ready" }>>();
   const id = (r: { provider: string; account: string }) => JSON.stringify(normalizeKey(r));
   for (const entry of scanned) {

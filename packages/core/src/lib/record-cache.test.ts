@@ -1,4 +1,4 @@
-import { type CredentialStore, memoryStore } from "@credstack/storage";
+import { type CredentialRecord, type CredentialStore, memoryStore } from "@credstack/storage";
 import { describe, expect, it } from "vitest";
 import { createRefresher } from "../refresher.js";
 import { RecordCache } from "./record-cache.js";
@@ -35,9 +35,10 @@ describe("opened-record cache", () => {
   });
 
   it("keeps entries at most ttlMs, expiring them at spread-out times", () => {
+    const record = { provider: "p", account: "a", accessToken: "t", version: 1 } as CredentialRecord;
     let now = 0;
     const cache = new RecordCache(1000, 10_000, () => now);
-    for (let i = 0; i < 1000; i++) cache.set(`s${i}`, undefined);
+    for (let i = 0; i < 1000; i++) cache.set(`s${i}`, record);
     now = 749;
     const alive = () =>
       Array.from({ length: 1000 }, (_, i) => cache.get(`s${i}`) !== undefined).filter(Boolean).length;

@@ -1,4 +1,4 @@
-import { accountKey, type CredentialKey, type CredentialRecord } from "@credstack/storage";
+import { accountKey, type CredentialKey, type CredentialRecord, type StoreChange } from "@credstack/storage";
 
 /** Slot string of a key (normal form). @internal */
 export function slotOf(key: CredentialKey): string {
@@ -6,17 +6,21 @@ export function slotOf(key: CredentialKey): string {
 }
 
 /**
- * A small cache of opened records, so a hot `resolve()` does not decrypt on every call. Entries live at
- * most `ttlMs` (bounding staleness against writes from other processes) — between 75 % and 100 % of it,
- * at random, so that entries filled together do not all expire together and send a burst of reads to
- * the store; every write this process makes replaces the entry, and a conflict or delete drops it.
+ * A small cache of opened records, so a hot `resolve()` does not decrypt on every call. Only records are
+ * cached, never the absence of one: a credential another process just wrote is found on the very next
+ * read. Entries live at most `ttlMs` — between 75 % and 100 % of it, at random, so that entries filled
+ * together do not all expire together and send a burst of reads to the store. That lifetime bounds
+ * staleness against other processes' writes when the store cannot report changes; when it can
+ * (`store.watch`), {@link RecordCache.invalidate} drops an entry as soon as the change is reported.
+ * Every write this process makes replaces the entry; a conflict or delete drops it.
  * @internal
  */
 export class RecordCache {
-  readonly #entries = new Map<string, { record: CredentialRecord | undefined; until: number }>();
+  readonly #entries = new Map<string, { record: CredentialRecord; until: number }>();
   readonly #ttlMs: number;
   readonly #max: number;
   readonly #now: () => number;
+  #generation = 0;
 
   constructor(ttlMs: number, max: number, now: () => number) {
     this.#ttlMs = ttlMs;
@@ -24,8 +28,16 @@ export class RecordCache {
     this.#now = now;
   }
 
-  /** The cached record (or cached absence) of `slot`, if still valid. */
-  get(slot: string): { record: CredentialRecord | undefined } | undefined {
+  /**
+   * A counter that moves on every invalidation: a read takes it before asking the store and hands it to
+   * {@link RecordCache.set}, so an answer that may predate a reported change is not cached.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** The cached record of `slot`, if still valid. */
+  get(slot: string): { record: CredentialRecord } | undefined {
     if (this.#ttlMs <= 0) return undefined;
     const entry = this.#entries.get(slot);
     if (entry === undefined) return undefined;
@@ -36,22 +48,49 @@ export class RecordCache {
     return entry;
   }
 
-  /** Remembers what a read found under `slot` (a read never replaces a newer cached version). */
-  set(slot: string, record: CredentialRecord | undefined): void {
+  /**
+   * Remembers what a read found under `slot`: never an absence, never over a newer cached version, and
+   * not at all when a change was reported since the read began (`generation` taken before it).
+   */
+  set(slot: string, record: CredentialRecord | undefined, generation = this.#generation): void {
+    if (generation !== this.#generation) return;
+    if (record === undefined) {
+      this.#entries.delete(slot);
+      return;
+    }
     const current = this.#entries.get(slot)?.record;
-    if (record !== undefined && current !== undefined && current.version > record.version) return;
+    if (current !== undefined && current.version > record.version) return;
     this.replace(slot, record);
   }
 
-  /** Remembers what this process just wrote (or deleted) under `slot`. */
+  /** Remembers what this process just wrote (or, `undefined`, deleted) under `slot`. */
   replace(slot: string, record: CredentialRecord | undefined): void {
-    if (this.#ttlMs <= 0) return;
+    if (record === undefined || this.#ttlMs <= 0) {
+      this.#entries.delete(slot);
+      return;
+    }
     if (this.#entries.size >= this.#max && !this.#entries.has(slot)) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
     const lifetime = this.#ttlMs * (0.75 + Math.random() * 0.25);
     this.#entries.set(slot, { record, until: this.#now() + lifetime });
+  }
+
+  /**
+   * Applies a change the store reported: drops the key's entry unless it already holds that version or
+   * a newer one; a change without a key drops everything.
+   */
+  invalidate(change: StoreChange): void {
+    this.#generation++;
+    if (change.key === undefined) {
+      this.#entries.clear();
+      return;
+    }
+    const slot = slotOf(change.key);
+    const cached = this.#entries.get(slot)?.record;
+    if (cached !== undefined && change.version !== undefined && cached.version >= change.version) return;
+    this.#entries.delete(slot);
   }
 
   /** Forgets `slot`. */

@@ -11,3 +11,14 @@ export function isVersionConflict(error: unknown): boolean {
 export function isLeaseUnavailable(error: unknown): boolean {
   return hasCode(error, "ERR_LEASE_UNAVAILABLE");
 }
+
+/**
+ * True for failures where the store (or its cipher's key service) could not be reached: a write may be
+ * retried later. @internal
+ */
+export function isStoreDown(error: unknown): boolean {
+  return (
+    isCredstackError(error) &&
+    (error.code === "ERR_STORE_UNAVAILABLE" || error.code === "ERR_CIPHER_UNAVAILABLE")
+  );
+}

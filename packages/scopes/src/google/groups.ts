@@ -100,8 +100,10 @@ export const googleGroups = {
   ],
   admin_suite: ["base.userinfo_email", "base.openid", "admin.users", "admin.groups", "admin.roles"],
   /**
-   * Everything the combined Workspace flow asks for: 18 Google API scopes plus `openid`, none covered by
-   * another member (Google's verification review flags redundant narrower scopes). Photos excluded.
+   * Everything the legacy server's current release (2.8.0 and later) grants in its combined Workspace
+   * flow: exactly its 18 scopes (email, profile, openid and 15 API scopes), none covered by another
+   * member. No Tasks (the legacy release dropped it) and no Photos (separate flow). A migrated user's
+   * legacy grant covers it, so asking for it never sends them back to consent.
    */
   oauth_comprehensive: [
     "base.userinfo_email",
@@ -120,7 +122,47 @@ export const googleGroups = {
     "forms.responses_readonly",
     "slides.full",
     "calendar.full",
+    "people.contacts",
+    "people.directory_readonly",
+  ],
+  /**
+   * `oauth_comprehensive` as the legacy releases before 2.8.0 granted it (35 scopes, narrow scopes beside
+   * the full ones, Tasks included). Reachable only by this explicit versioned name.
+   */
+  oauth_comprehensive_v2_7: [
+    "base.userinfo_email",
+    "base.userinfo_profile",
+    "base.openid",
+    "drive.full",
+    "drive.readonly",
+    "drive.file",
+    "docs.readonly",
+    "docs.full",
+    "gmail.readonly",
+    "gmail.send",
+    "gmail.compose",
+    "gmail.modify",
+    "gmail.labels",
+    "gmail.settings_basic",
+    "gmail.settings_sharing",
+    "chat.messages_readonly",
+    "chat.messages",
+    "chat.spaces",
+    "chat.memberships_readonly",
+    "chat.memberships",
+    "sheets.readonly",
+    "sheets.full",
+    "forms.body",
+    "forms.body_readonly",
+    "forms.responses_readonly",
+    "slides.full",
+    "slides.readonly",
+    "calendar.readonly",
+    "calendar.events",
+    "calendar.full",
+    "tasks.readonly",
     "tasks.full",
+    "people.readonly",
     "people.contacts",
     "people.directory_readonly",
   ],

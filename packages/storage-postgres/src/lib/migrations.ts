@@ -1,5 +1,6 @@
 import type { Connection } from "./connection.js";
 import type { TableNames } from "./identifiers.js";
+import { notifyStatements } from "./notify.js";
 
 /** One schema change, applied once, in order, inside the migration transaction. @internal */
 interface Migration {
@@ -41,6 +42,11 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (provider, account_key)
       )`,
     ],
+  },
+  {
+    // Announce every change on the table's LISTEN channel (store.watch()).
+    version: 2,
+    statements: notifyStatements,
   },
 ];
 
