@@ -92,8 +92,17 @@ export function isCredstackError(value: unknown): value is CredstackError {
  *
  * @example
  * ```ts
- * try { await store.put(record, { expectedVersion }); }
- * catch (e) { if (hasCode(e, "ERR_VERSION_CONFLICT")) return retry(); throw e; }
+ * import { hasCode } from "@credstack/errors";
+ * import type { CredentialRecord, CredentialStore } from "@credstack/storage";
+ * declare const store: CredentialStore; // yours
+ * declare const record: CredentialRecord; // as read, to be written back
+ *
+ * try {
+ *   await store.put(record, { expectedVersion: record.version });
+ * } catch (error) {
+ *   if (!hasCode(error, "ERR_VERSION_CONFLICT")) throw error;
+ *   // changed meanwhile: read again and retry
+ * }
  * ```
  */
 export function hasCode<C extends CredstackErrorCode>(

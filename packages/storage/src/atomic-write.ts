@@ -43,11 +43,12 @@ export interface AtomicWriteOptions {
  * @throws The system error when the directory cannot be opened or flushing fails otherwise.
  * @example
  * ```ts
- * import { unlink } from "node:fs/promises";
+ * import { unlink, writeFile } from "node:fs/promises";
  * import { syncDirectory } from "@credstack/storage";
  *
- * await unlink("/var/lib/app/old.json");
- * await syncDirectory("/var/lib/app"); // the removal survives a power cut
+ * await writeFile("old.json", "{}");
+ * await unlink("old.json");
+ * await syncDirectory("."); // the removal survives a power cut
  * ```
  */
 export async function syncDirectory(dir: string): Promise<void> {
@@ -79,8 +80,8 @@ export async function syncDirectory(dir: string): Promise<void> {
  * ```ts
  * import { writeFileAtomic } from "@credstack/storage";
  *
- * await writeFileAtomic("/var/lib/app/state.json", JSON.stringify({ done: 3 }));
- * const created = await writeFileAtomic("/var/lib/app/id", "first\n", { replace: false });
+ * await writeFileAtomic("state.json", JSON.stringify({ done: 3 })); // replaces it whole, mode 0600
+ * const created = await writeFileAtomic("instance-id", "first\n", { replace: false }); // false if it existed
  * ```
  */
 export async function writeFileAtomic(

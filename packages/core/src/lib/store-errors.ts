@@ -1,4 +1,4 @@
-import { hasCode } from "@credstack/errors";
+import { hasCode, isCredstackError } from "@credstack/errors";
 
 export type { CredentialInput, CredentialKey, CredentialRecord, CredentialStore } from "@credstack/storage";
 
