@@ -128,6 +128,9 @@ try {
     "@modelcontextprotocol/sdk@^1",
     "@aws-sdk/client-kms@^3",
     "vitest@^4", // the workspace tests on vitest 3; vitest 5 runs at the end (it needs Node 22.12+)
+    // Optional peers of subpaths the compile imports (@credstack/google/graph, /github).
+    "@microsoft/microsoft-graph-client@^3",
+    "@octokit/core@>=6",
     // The MCP SDK's own declarations need these under skipLibCheck: false (express types, fetch's HeadersInit).
     "@types/express@^5",
   ];
