@@ -2,7 +2,7 @@ import type { StoreHarness } from "@credstack/storage-test-suite";
 import type { Cluster, Redis } from "ioredis";
 import { redisStore } from "../src/index.js";
 import { keyLayout } from "../src/lib/keys.js";
-import { deleteKeys, dumpKeys } from "./redis-env.js";
+import { deleteKeys, dumpKeys, writeColumn } from "./redis-env.js";
 
 /**
  * The conformance harness of `redisStore` over `client()`, one prefix per namespace under `base` (the tag
@@ -34,20 +34,8 @@ export function redisHarness(
       async writeSealed(namespace, key, sealed) {
         await at(namespace).hset(layoutOf(namespace).recordKey(key), "sealed", Buffer.from(sealed));
       },
-      async writeColumn(namespace, key, field, value) {
-        // version and createdAt are hash fields of their own (the scripts read them); the rest is JSON.
-        const recordKey = layoutOf(namespace).recordKey(key);
-        const own = field === "version" ? "version" : field === "createdAt" ? "created" : undefined;
-        if (own !== undefined) {
-          await at(namespace).hset(recordKey, own, String(value));
-          return true;
-        }
-        const columns = JSON.parse((await at(namespace).hget(recordKey, "columns")) as string);
-        if (value === undefined) delete columns[field];
-        else columns[field] = value;
-        await at(namespace).hset(recordKey, "columns", JSON.stringify(columns));
-        return true;
-      },
+      writeColumn: (namespace, key, field, value) =>
+        writeColumn(at(namespace), layoutOf(namespace).recordKey(key), field, value),
     },
   };
 }
