@@ -4,16 +4,13 @@
  * `requireAuth`: an MCP tool result, defined here as plain data so none of them depends on another
  * (docs/mcp.md, "The authorization-required result").
  */
+import type { AuthorizationFlow } from "./types.js";
 
-/** One authorization the user must complete (more than one for separate-flow scopes such as Google Photos). */
-export interface AuthorizationRequiredFlow {
-  /** `main`, or the separate flow's name (`photos`). */
-  readonly flow: string;
-  /** The authorization URL to open. */
-  readonly url: string;
-  /** The scopes this URL requests. */
-  readonly scopes: readonly string[];
-}
+/**
+ * One authorization the user must complete (more than one for separate-flow scopes such as Google
+ * Photos): an {@link AuthorizationFlow} without its `transactionId` (the URL's `state` carries it).
+ */
+export type AuthorizationRequiredFlow = Pick<AuthorizationFlow, "flow" | "url" | "scopes">;
 
 /** The `structuredContent` of an "authorization required" tool result. */
 export interface AuthorizationRequiredContent {
