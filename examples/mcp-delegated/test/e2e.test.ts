@@ -107,7 +107,10 @@ describe("delegated MCP example, end to end (real MCP SDK client, gateway, oidc-
     const client = await connectAs(alice);
     const first = await client.callTool({ name: "whoami", arguments: {} });
     expect(first.isError).toBe(true);
-    const url = (first._meta?.["credstack/authorization"] as { url?: string } | undefined)?.url;
+    // The one authorization-required shape (docs/mcp.md), the same as @credstack/mcp's.
+    const required = first.structuredContent as { error?: string; authorizationUrl?: string } | undefined;
+    expect(required?.error).toBe("authorization_required");
+    const url = required?.authorizationUrl;
     expect(url, JSON.stringify(first)).toBeDefined();
     const callback = await idp.authorize(url as string, alice);
     expect((await fetch(callback)).status).toBe(200);

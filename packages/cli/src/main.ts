@@ -10,11 +10,14 @@ import { reencryptUsage, runReencrypt } from "./commands/reencrypt.js";
 import { rotateKeyUsage, runRotateKey } from "./commands/rotate-key.js";
 import { runScopes, scopesUsage } from "./commands/scopes.js";
 import { type CommandIO, exitCodes, UsageError } from "./io.js";
+import { suggestionOf, usageLineOf } from "./lib/command-args.js";
+import { packageVersion } from "./lib/version.js";
 
 /** Help text of `credstack`. */
 export const usage = `credstack — OAuth credentials, scopes and stores
 
 Usage: credstack <command> [options]        (credstack <command> --help for its options)
+       credstack --version | --help
 
 Commands:
   list            list stored credentials (never their secrets)
@@ -32,6 +35,7 @@ Stores are URIs: file:./dir (default file:.credstack, or $CREDSTACK_STORE), memo
 postgres://…[?table=…&schema=…], redis://…[?prefix=…], legacy:./credentials (read-only).
 Cipher options: --key-file FILE (repeatable; the first seals), --key-env VAR, --kms-key-id ID
 [--kms-endpoint URL] [--kms-region R]. A file: store without them uses the key files in its directory.
+Every command takes --json (machine-readable output on stdout) and --help (prints, never runs).
 Exit codes: 0 ok, 1 failed, 2 usage, 3 unknown scope, 4 problems found, 5 no such credential.`;
 
 type Command = (argv: readonly string[], io: CommandIO) => number | Promise<number>;
@@ -49,6 +53,9 @@ const commands: Readonly<Record<string, { run: Command; usage: string }>> = {
   "gateway-key": { run: runGatewayKey, usage: gatewayKeyUsage },
 };
 
+/** The names of `credstack`'s commands. */
+export const commandNames: readonly string[] = Object.keys(commands);
+
 /**
  * Runs `credstack` with `argv` (without the node and script paths).
  * @returns the exit code (see docs/cli.md).
@@ -59,9 +66,17 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     io.out(usage);
     return command === undefined ? exitCodes.usage : exitCodes.ok;
   }
+  if (command === "--version" || command === "-V" || command === "version") {
+    io.out(packageVersion());
+    return exitCodes.ok;
+  }
   const entry = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (entry === undefined) {
-    io.err(`credstack: unknown command "${command}"\n\n${usage}`);
+    const what = command.startsWith("-") ? "option" : "command";
+    const known = command.startsWith("-") ? ["--help", "--version"] : commandNames;
+    io.err(
+      `credstack: unknown ${what} ${command}${suggestionOf(command, known)}\n${usageLineOf(usage.slice(usage.indexOf("Usage:")))}`,
+    );
     return exitCodes.usage;
   }
   try {

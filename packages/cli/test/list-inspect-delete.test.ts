@@ -90,6 +90,17 @@ describe("credstack list / inspect / delete", () => {
     expect(await store.get({ provider: "github", account: "user0@example.com" })).toBeUndefined();
     const again = await credstack(["delete", "github", "user0@example.com", "--store", "file:./s"], { cwd });
     expect(again.status).toBe(5);
+    const json = await credstack(["delete", "google", "user1@example.com", "--store", "file:./s", "--json"], {
+      cwd,
+    });
+    expect(json.status, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ deleted: true, provider: "google" });
+    const missing = await credstack(
+      ["delete", "google", "user1@example.com", "--store", "file:./s", "--json"],
+      { cwd },
+    );
+    expect(missing.status).toBe(5);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ deleted: false, provider: "google" });
     await store.close();
   });
 

@@ -61,23 +61,30 @@ describe("credstack rotate-key / reencrypt", () => {
     await store.close();
   });
 
-  it("rotate-key with --key-file needs --new-key-file and never overwrites an existing key file", async () => {
+  it("rotate-key with --key-file needs --to-key-file (alias --new-key-file) and never overwrites an existing key file", async () => {
     const cwd = await tempDir();
     const store = await openFileStore(join(cwd, "s"));
     await seed(store, 5);
     const current = join(cwd, "s", "credstack.key");
     const missing = await credstack(["rotate-key", "--store", "file:./s", "--key-file", current], { cwd });
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toContain("needs --new-key-file");
+    expect(missing.stderr).toContain("needs --to-key-file");
     const next = join(cwd, "next.key");
     const { key: prepared } = await loadOrCreateKeyFile(next); // distributed before the rotation
     const bytes = await readFile(next, "utf8");
     const result = await credstack(
-      ["rotate-key", "--store", "file:./s", "--key-file", current, "--new-key-file", next],
+      ["rotate-key", "--store", "file:./s", "--key-file", current, "--to-key-file", next],
       { cwd },
     );
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain("using existing key file");
+    // The older spelling is still accepted (a documented alias).
+    const alias = await credstack(
+      ["rotate-key", "--store", "file:./s", "--key-file", current, "--new-key-file", next, "--json"],
+      { cwd },
+    );
+    expect(alias.status, alias.stderr).toBe(0);
+    expect(JSON.parse(alias.stdout)).toMatchObject({ failed: 0 });
     expect(await readFile(next, "utf8")).toBe(bytes);
     const view = await credstack(
       ["inspect", "google", "user1@example.com", "--store", "file:./s", "--key-file", next, "--json"],
@@ -127,6 +134,7 @@ describe("credstack rotate-key / reencrypt", () => {
     const writerDone = finished(writer);
     await new Promise<void>((resolve) => writer.stdout?.once("data", () => resolve()));
     const [reencrypt, written] = await Promise.all([
+      // --to-key: the older spelling of --to-key-file, still accepted.
       credstack(["reencrypt", "--store", uri, "--key-file", oldKeyFile, "--to-key", newKeyFile, "--json"], {
         cwd,
       }),

@@ -13,8 +13,8 @@ describe("store URIs and cipher options (subprocess)", () => {
       [["list", "--store", "redis://h:6379?prefix={x}"], /prefix= must be non-empty, without braces/],
       [["list", "--store", "redis://:s3cr3t@h:6379"], /A redis store needs a cipher/],
       [["list", "--store", "file:./nothing"], /No key file in .*nothing/],
-      [["list", "--bogus"], /Unknown option '--bogus'/],
-      [["frobnicate"], /unknown command "frobnicate"/],
+      [["list", "--bogus"], /unknown option --bogus\nUsage: credstack list/],
+      [["frobnicate"], /unknown command frobnicate\nUsage: credstack/],
     ];
     for (const [args, message] of cases) {
       const result = await credstack(args, { cwd });

@@ -5,7 +5,15 @@
  *
  * @packageDocumentation
  */
+
 export { type AccountLinks, type LinkedAccounts, memoryAccountLinks } from "./account-links.js";
+export {
+  type AuthorizationRequiredContent,
+  type AuthorizationRequiredDetails,
+  type AuthorizationRequiredFlow,
+  type AuthorizationRequiredToolResult,
+  authorizationRequiredToolResult,
+} from "./authorization-required.js";
 export {
   type AuthorizationRequest,
   type Authorizer,

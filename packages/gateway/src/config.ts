@@ -157,7 +157,9 @@ export function parseGatewayConfig(text: string, source = "config"): GatewayConf
   }
   const result = gatewayConfigSchema.safeParse(json);
   if (!result.success) {
-    throw new GatewayConfigError(`${source} is invalid: ${issuesOf(result.error).join("; ")}`);
+    throw new GatewayConfigError(
+      `${source} is invalid: ${issuesOf(result.error, { file: source }).join("; ")}`,
+    );
   }
   return result.data;
 }

@@ -27,8 +27,20 @@ export class AuthorizationRequiredError extends CredstackError {
   readonly missingScopes: readonly string[];
   /** When the authorization URL stops working (epoch ms). */
   readonly expiresAt: number;
+  /** Every flow to complete (the first at `url`), when the gateway listed them. */
+  readonly flows?: readonly {
+    readonly flow: string;
+    readonly url: string;
+    readonly scopes: readonly string[];
+  }[];
   constructor(
-    details: { url: string; sessionId: string; missingScopes: readonly string[]; expiresAt: number },
+    details: {
+      url: string;
+      sessionId: string;
+      missingScopes: readonly string[];
+      expiresAt: number;
+      flows?: readonly { readonly flow: string; readonly url: string; readonly scopes: readonly string[] }[];
+    },
     options?: CredstackErrorOptions,
   ) {
     super("ERR_AUTHORIZATION_FAILED", "The user must authorize first: open the authorization URL.", options);
@@ -36,6 +48,7 @@ export class AuthorizationRequiredError extends CredstackError {
     this.sessionId = details.sessionId;
     this.missingScopes = details.missingScopes;
     this.expiresAt = details.expiresAt;
+    if (details.flows !== undefined) this.flows = details.flows;
   }
 }
 

@@ -47,7 +47,7 @@ export async function readApiKeysFile(path: string): Promise<ApiKeyEntry[]> {
   const result = apiKeysFileSchema.safeParse(parsed);
   if (!result.success) {
     throw new GatewayConfigError(
-      `The API keys file ${path} is invalid: ${issuesOf(result.error).join("; ")}`,
+      `The API keys file ${path} is invalid: ${issuesOf(result.error, { file: path }).join("; ")}`,
     );
   }
   return result.data.apiKeys.map(apiKeyOf);

@@ -1,3 +1,4 @@
+import { authorizationRequiredToolResult } from "@credstack/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthorizationRequiredError, createGatewayClient, GatewayRequestError } from "../src/client.js";
 import { alice, type Harness, type Json, keyA, startHarness } from "./helpers/setup.js";
@@ -46,7 +47,34 @@ describe("client library: getToken / requireAuth", () => {
     expect(seen).toHaveLength(1); // the handler did not run
     expect(missing.isError).toBe(true);
     expect(missing.content[0].text).toContain(`${h.server.issuer}/auth?`);
-    expect(missing._meta["credstack/authorization"].sessionId).toMatch(/^[0-9a-f]{32}$/);
+    // The shared "authorization required" shape (@credstack/core; the same as @credstack/mcp's).
+    const details = missing.structuredContent;
+    expect(Object.keys(details).sort()).toEqual([
+      "authorizationUrl",
+      "error",
+      "expiresAt",
+      "flows",
+      "missingScopes",
+      "provider",
+      "sessionId",
+    ]);
+    expect(details).toMatchObject({ error: "authorization_required", provider: "test" });
+    expect(details.sessionId).toMatch(/^[0-9a-f]{32}$/);
+    expect(details.flows[0]).toEqual({
+      flow: "main",
+      url: details.authorizationUrl,
+      scopes: expect.any(Array),
+    });
+    expect(missing).toEqual(
+      authorizationRequiredToolResult("test", {
+        url: details.authorizationUrl,
+        missingScopes: details.missingScopes,
+        flows: details.flows,
+        sessionId: details.sessionId,
+        expiresAt: details.expiresAt,
+      }),
+    );
+    expect(missing._meta).toBeUndefined();
   });
 
   it("a wrong API key is a GatewayRequestError (401, ERR_INVALID_CONFIG); an unreachable gateway status 0", async () => {

@@ -96,7 +96,14 @@ describe("withGoogleService (real MCP SDK server and client)", () => {
     });
     const url = new URL(content.authorizationUrl);
     expect(url.searchParams.get("scope")).toBe(googleScope("gmail.readonly"));
-    // Exactly @credstack/mcp's shape (what withProviderToken returns).
+    // Exactly @credstack/mcp's shape (what withProviderToken returns), the shared one of @credstack/core.
+    expect(Object.keys(content).sort()).toEqual([
+      "authorizationUrl",
+      "error",
+      "flows",
+      "missingScopes",
+      "provider",
+    ]);
     const flows = (
       content as unknown as { flows: Parameters<typeof authorizationRequiredResult>[1]["flows"] }
     ).flows;

@@ -1,4 +1,12 @@
-import type { AuthorizationFlow, HeadersLike, RequestLike, Resolver, TokenResult } from "@credstack/core";
+import {
+  type AuthorizationRequiredFlow,
+  authorizationRequiredToolResult,
+  type AuthorizationRequiredContent as CoreAuthorizationRequiredContent,
+  type HeadersLike,
+  type RequestLike,
+  type Resolver,
+  type TokenResult,
+} from "@credstack/core";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { McpConfigError } from "./errors.js";
@@ -50,19 +58,11 @@ export interface WithProviderTokenOptions<Args> {
   readonly account?: (args: Args) => string | undefined;
 }
 
-/** The `structuredContent` of an "authorization required" tool result. */
-export interface AuthorizationRequiredContent {
-  readonly error: "authorization_required";
-  /** The provider to authorize. */
-  readonly provider: string;
-  /** The URL the user must open (the first flow). */
-  readonly authorizationUrl: string;
-  /** The scopes the credential lacks. */
-  readonly missingScopes: readonly string[];
-  /** Every flow to complete (more than one for separate-flow scopes such as Google Photos). */
-  readonly flows: readonly AuthorizationFlow[];
-  [field: string]: unknown;
-}
+/**
+ * The `structuredContent` of an "authorization required" tool result: `@credstack/core`'s shared type
+ * (the same one `@credstack/gateway/client`'s `requireAuth` answers with).
+ */
+export type AuthorizationRequiredContent = CoreAuthorizationRequiredContent;
 
 /** The `structuredContent` of an "unauthorized" tool result (no verified caller, or the account is not theirs). */
 export interface UnauthorizedContent {
@@ -103,36 +103,18 @@ function tokenOf(provider: string, result: TokenResult): ProviderToken {
  * The tool result telling the client the user must authorize `provider`: `isError: true`, a text
  * content naming the URL and the missing scopes (for models and plain clients), and
  * `structuredContent` {@link AuthorizationRequiredContent} (for clients that open the URL themselves).
+ * Built by `@credstack/core`'s `authorizationRequiredToolResult`, so `@credstack/gateway/client`
+ * answers with the same shape (docs/mcp.md, "The authorization-required result").
  */
 export function authorizationRequiredResult(
   provider: string,
   request: {
     readonly url: string;
     readonly missingScopes: readonly string[];
-    readonly flows: readonly AuthorizationFlow[];
+    readonly flows: readonly AuthorizationRequiredFlow[];
   },
 ): CallToolResult {
-  const content: AuthorizationRequiredContent = {
-    error: "authorization_required",
-    provider,
-    authorizationUrl: request.url,
-    missingScopes: [...request.missingScopes],
-    flows: request.flows.map((flow) => ({ ...flow, scopes: [...flow.scopes] })),
-  };
-  const more =
-    request.flows.length > 1 ? ` Then complete ${request.flows.length - 1} more authorization(s).` : "";
-  const scopes =
-    request.missingScopes.length > 0 ? ` (missing scopes: ${request.missingScopes.join(", ")})` : "";
-  return {
-    isError: true,
-    content: [
-      {
-        type: "text",
-        text: `Authorization required for ${provider}${scopes}. Ask the user to open ${request.url} and then call the tool again.${more}`,
-      },
-    ],
-    structuredContent: content,
-  };
+  return authorizationRequiredToolResult(provider, request);
 }
 
 function unauthorizedResult(reason: string, description: string): CallToolResult {

@@ -1,5 +1,7 @@
 import type { AddressInfo } from "node:net";
 import {
+  type AuthorizationRequiredContent,
+  authorizationRequiredToolResult,
   bearerJwt,
   createAuthorizer,
   createRefresher,
@@ -152,6 +154,21 @@ describe("withProviderToken", () => {
       missingScopes: string[];
     };
     expect(content).toMatchObject({ error: "authorization_required", provider: "demo" });
+    // The shared "authorization required" shape (@credstack/core; the gateway client answers the same).
+    expect(Object.keys(content).sort()).toEqual([
+      "authorizationUrl",
+      "error",
+      "flows",
+      "missingScopes",
+      "provider",
+    ]);
+    expect(first).toEqual(
+      authorizationRequiredToolResult("demo", {
+        url: content.authorizationUrl,
+        missingScopes: content.missingScopes,
+        flows: (content as unknown as AuthorizationRequiredContent).flows,
+      }),
+    );
     expect(content.missingScopes).toEqual(["email", "openid"]);
     expect(new URL(content.authorizationUrl).searchParams.get("login_hint")).toBe(alice);
     expect(JSON.stringify(first.content)).toContain(content.authorizationUrl);

@@ -27,6 +27,7 @@ export {
   type GoogleService,
   googleNamedScopes,
 } from "./google/named.js";
+export { closestNames } from "./lib/closest.js";
 export type { ResolutionKind } from "./lib/resolution-table.js";
 export { providers } from "./providers/index.js";
 export type { ProviderDefinition, ProviderId } from "./providers/types.js";

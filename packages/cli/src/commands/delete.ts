@@ -5,12 +5,17 @@ import { positiveInt, showAccount } from "../lib/format.js";
 import { storeOptionSpec, storeUriOf, withStore } from "../lib/store-command.js";
 
 /** Help text of `credstack delete`. */
-export const deleteUsage = `Usage: credstack delete <provider> <account> [--store URI] [--expected-version N] [cipher options]
+export const deleteUsage = `Usage: credstack delete <provider> <account> [--store URI] [--expected-version N] [--json] [cipher options]
 
 Deletes one credential. With --expected-version, only that version (exit 1 with ERR_VERSION_CONFLICT
-if it changed). Exit 5 if there is no such credential.`;
+if it changed). Exit 5 if there is no such credential. With --json, one line on stdout either way:
+{"deleted":true|false,"provider":…,"account":…,"store":…} (the account redacted as in list).`;
 
-const options = { ...storeOptionSpec, "expected-version": { type: "string" } } as const;
+const options = {
+  ...storeOptionSpec,
+  "expected-version": { type: "string" },
+  json: { type: "boolean", default: false },
+} as const;
 
 /**
  * `credstack delete <provider> <account>`.
@@ -33,6 +38,10 @@ export async function runDelete(argv: readonly string[], io: CommandIO): Promise
     { writable: true },
     async ({ store, label }) => {
       const deleted = await store.delete({ provider, account }, deleteOptions);
+      if (values.json) {
+        io.out(JSON.stringify({ deleted, provider, account: showAccount(account), store: label }));
+        return deleted ? exitCodes.ok : exitCodes.notFound;
+      }
       if (!deleted) {
         io.err(`credstack delete: no credential for ${provider} / ${showAccount(account)} in ${label}`);
         return exitCodes.notFound;

@@ -8,7 +8,7 @@ import { storeOptionSpec, storeUriOf } from "../lib/store-command.js";
 import { parseStoreUri } from "../lib/store-uri.js";
 
 /** Help text of `credstack reencrypt`. */
-export const reencryptUsage = `Usage: credstack reencrypt (--to-key FILE | --to-key-env VAR | --to-kms-key-id ID | --current-key)
+export const reencryptUsage = `Usage: credstack reencrypt (--to-key-file FILE | --to-key-env VAR | --to-kms-key-id ID | --current-key)
                           [--store URI] [--provider P] [--json] [current cipher options]
 
 Re-seals every record under the given key (AES key file, created 0600 if missing; base64 key in an
@@ -17,11 +17,12 @@ cipher options (or the file: store's key files) and every rewrite is a compare-a
 refresh is never overwritten. Give the new key to every process first (as their first --key-file or
 their KMS key), then run this; afterwards the old key can be retired. --current-key re-seals under the
 current key: it upgrades records sealed in the previous format (reported by credstack doctor).
-Every record is re-sealed in the current format (2), which authenticates all of its fields.`;
+Every record is re-sealed in the current format (2), which authenticates all of its fields.
+--to-key FILE is the older spelling of --to-key-file and still accepted.`;
 
 const options = {
   ...storeOptionSpec,
-  "to-key": { type: "string" },
+  "to-key-file": { type: "string" },
   "to-key-env": { type: "string" },
   "to-kms-key-id": { type: "string" },
   "current-key": { type: "boolean", default: false },
@@ -34,19 +35,19 @@ const options = {
  * @returns the exit code.
  */
 export async function runReencrypt(argv: readonly string[], io: CommandIO): Promise<number> {
-  const parsed = parseCommandArgs(argv, options, reencryptUsage, io);
+  const parsed = parseCommandArgs(argv, options, reencryptUsage, io, { "to-key": "to-key-file" });
   if (parsed === undefined) return exitCodes.ok;
   const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError(`reencrypt takes no arguments.\n${reencryptUsage}`);
   const targets = [
-    values["to-key"],
+    values["to-key-file"],
     values["to-key-env"],
     values["to-kms-key-id"],
     values["current-key"] ? true : undefined,
   ].filter((v) => v !== undefined);
   if (targets.length !== 1) {
     throw new UsageError(
-      `reencrypt needs exactly one of --to-key, --to-key-env, --to-kms-key-id, --current-key.\n${reencryptUsage}`,
+      `reencrypt needs exactly one of --to-key-file, --to-key-env, --to-kms-key-id, --current-key.\n${reencryptUsage}`,
     );
   }
   const uri = parseStoreUri(storeUriOf(values));
@@ -67,7 +68,7 @@ export async function runReencrypt(argv: readonly string[], io: CommandIO): Prom
     target = aesCipherOf([loadKeyFromEnv(values["to-key-env"])]);
     label = `the key in $${values["to-key-env"]}`;
   } else {
-    const path = values["to-key"] as string;
+    const path = values["to-key-file"] as string;
     const { key, created } = await loadOrCreateKeyFile(path);
     if (created) io.err(`created key file ${path} (key id ${key.id})`);
     target = aesCipherOf([key]);

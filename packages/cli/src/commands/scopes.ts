@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import {
   defaultScopeRegistry,
   type ProviderId,
@@ -7,6 +6,7 @@ import {
   type ScopeRegistry,
 } from "@credstack/scopes";
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
+import { parseCommandArgs, suggestionOf, usageLineOf } from "../lib/command-args.js";
 
 /** Help text of `credstack scopes`. */
 export const scopesUsage = `Usage:
@@ -42,16 +42,13 @@ function describeLine(info: ScopeInfo): string {
  * @returns the exit code.
  */
 export function runScopes(argv: readonly string[], io: CommandIO): number {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options,
-    allowPositionals: true,
-    strict: true,
-  });
+  const parsed = parseCommandArgs(argv, options, scopesUsage, io);
+  if (parsed === undefined) return exitCodes.ok;
+  const { values, positionals } = parsed;
   const [action, ...names] = positionals;
-  if (values.help || action === undefined) {
+  if (action === undefined) {
     io.out(scopesUsage);
-    return values.help ? exitCodes.ok : exitCodes.usage;
+    return exitCodes.usage;
   }
   const registry = registryFor(values.provider);
 
@@ -103,6 +100,8 @@ export function runScopes(argv: readonly string[], io: CommandIO): number {
       return exitCodes.ok;
     }
     default:
-      throw new UsageError(`Unknown scopes action "${action}".\n${scopesUsage}`);
+      throw new UsageError(
+        `unknown scopes action "${action}"${suggestionOf(action, ["resolve", "explain", "list"])}\n${usageLineOf(scopesUsage)}`,
+      );
   }
 }

@@ -187,10 +187,25 @@ export const accountParams = z.strictObject({ account });
 /** @internal */
 export const callbackParams = z.strictObject({ provider });
 
-/** Zod issues as `path: problem` lines (zod's messages never echo input values). @internal */
-export function issuesOf(error: z.ZodError): string[] {
-  return error.issues.slice(0, 10).map((issue) => {
-    const path = issue.path.length === 0 ? "body" : issue.path.map(String).join(".");
-    return `${path}: ${issue.message}`;
+/**
+ * Zod issues as `path: problem` lines (zod's messages never echo input values). Request bodies (the
+ * default) call the top level `body`. Files (`{ file: "bad.json" }`) name every field in full, unknown
+ * ones included (`field "providers.google.clientSecrt": unknown field`), and the top level `(top level)`.
+ * @internal
+ */
+export function issuesOf(error: z.ZodError, where: { readonly file?: string } = {}): string[] {
+  const fieldOf = (path: readonly PropertyKey[]) =>
+    where.file === undefined
+      ? path.length === 0
+        ? "body"
+        : path.map(String).join(".")
+      : path.length === 0
+        ? "(top level)"
+        : `field "${path.map(String).join(".")}"`;
+  return error.issues.slice(0, 10).flatMap((issue) => {
+    if (where.file !== undefined && issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => `${fieldOf([...issue.path, key])}: unknown field`);
+    }
+    return [`${fieldOf(issue.path)}: ${issue.message}`];
   });
 }

@@ -25,8 +25,12 @@ export function editDistance(a: string, b: string, limit: number): number {
 }
 
 /**
- * The known names closest to `name`, for error messages only: suggestions are never applied.
- * @internal
+ * The known names closest to `name` (case-insensitive edit distance, closest first), for "did you mean …?"
+ * in error messages only: suggestions are never applied. Used for scope names and by the `credstack` and
+ * `credstack-gateway` binaries for mistyped commands and options.
+ * @param name - what was typed (only its first 200 characters are compared).
+ * @param known - the valid names.
+ * @param max - at most this many suggestions.
  */
 export function closestNames(name: string, known: Iterable<string>, max = 5): string[] {
   const needle = name.toLowerCase().slice(0, 200);
