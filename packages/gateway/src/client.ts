@@ -4,7 +4,16 @@
  *
  * @packageDocumentation
  */
+import type { z } from "zod";
 import { AuthorizationRequiredError, GatewayConfigError, GatewayRequestError } from "./errors.js";
+import type {
+  authorizationStarted,
+  revokeRequest,
+  revokeResponse,
+  sessionStatus,
+  tokenRequest,
+  tokenResponse,
+} from "./lib/schemas.js";
 
 export { AuthorizationRequiredError, GatewayRequestError } from "./errors.js";
 
@@ -20,56 +29,32 @@ export interface GatewayClientOptions {
   readonly fetch?: typeof fetch;
 }
 
-/** What {@link GatewayClient.getToken} asks for. */
-export interface TokenRequest {
-  /** The provider slug configured on the gateway (`google`). */
-  readonly provider: string;
-  /**
-   * The user's account (usually an email). Required with a service key; with a delegated key it
-   * defaults to the user's primary account and may only name one of the user's linked accounts.
-   */
-  readonly account?: string;
+/**
+ * What {@link GatewayClient.getToken} asks for: the body of `POST /auth/token` (`provider`; `account`,
+ * required with a service key, with a delegated key defaulting to the user's primary account; `scopes`,
+ * default the provider's defaultScopes; `forceRefresh` after the API answered 401), plus `subjectToken`.
+ */
+export type TokenRequest = Readonly<Omit<z.input<typeof tokenRequest>, "scopes">> & {
+  /** Scope names the token must carry. @default the provider's defaultScopes on the gateway */
+  readonly scopes?: readonly string[];
   /**
    * The end user's bearer token (delegated keys): sent as `Authorization: Bearer`; the gateway verifies
    * it and serves only that user's accounts.
    */
   readonly subjectToken?: string;
-  /** Scope names the token must carry. @default the provider's defaultScopes on the gateway */
-  readonly scopes?: readonly string[];
-  /** Refresh even if the token looks valid (after the API answered 401). @default false */
-  readonly forceRefresh?: boolean;
-}
+};
 
-/** A usable access token. */
-export interface GatewayToken {
-  /** The access token (secret). */
-  readonly accessToken: string;
-  readonly tokenType: "Bearer";
-  /** When it expires (epoch ms), when known. */
-  readonly expiresAt?: number;
-  readonly scopes: readonly string[];
-  readonly account: string;
-}
+/** A usable access token: the `POST /auth/token` 200 answer (`accessToken` is secret). */
+export type GatewayToken = Readonly<z.output<typeof tokenResponse>>;
 
-/** An authorization the user must complete. */
-export interface StartedAuthorization {
-  readonly sessionId: string;
-  readonly authorizationUrl: string;
-  readonly expiresAt: number;
-  readonly missingScopes: readonly string[];
-  readonly flows: readonly { flow: string; url: string; scopes: readonly string[] }[];
-}
+/** An authorization the user must complete: the `POST /auth/init` answer. */
+export type StartedAuthorization = Readonly<z.output<typeof authorizationStarted>>;
 
-/** The state of an authorization session. */
-export interface SessionStatus {
-  readonly sessionId: string;
-  readonly status: "pending" | "completed" | "failed" | "expired";
-  readonly provider: string;
-  readonly account?: string;
-  readonly scopes?: readonly string[];
-  readonly expiresAt: number;
-  readonly error?: string;
-}
+/** The state of an authorization session: the `GET /auth/status/:sessionId` answer. */
+export type SessionStatus = Readonly<z.output<typeof sessionStatus>>;
+
+/** What {@link GatewayClient.revoke} reports: the `DELETE /auth/revoke` answer. */
+export type RevokeResult = Readonly<z.output<typeof revokeResponse>>;
 
 /** What a tool wrapped by {@link GatewayClient.requireAuth} answers when the user must authorize. */
 export interface AuthorizationRequiredAnswer {
@@ -137,11 +122,9 @@ export interface GatewayClient {
     options?: { readonly intervalMs?: number; readonly timeoutMs?: number },
   ): Promise<SessionStatus>;
   /** Revokes and deletes the account's credential (`DELETE /auth/revoke`). */
-  revoke(request: {
-    provider: string;
-    account?: string;
-    subjectToken?: string;
-  }): Promise<{ deleted: boolean; providerRevocation: string }>;
+  revoke(
+    request: Readonly<z.input<typeof revokeRequest>> & { readonly subjectToken?: string },
+  ): Promise<RevokeResult>;
 }
 
 /**
@@ -283,10 +266,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       }
     },
     async revoke(request) {
-      return (await call("DELETE", "/auth/revoke", request)).json as unknown as {
-        deleted: boolean;
-        providerRevocation: string;
-      };
+      return (await call("DELETE", "/auth/revoke", request)).json as unknown as RevokeResult;
     },
   };
   return client;

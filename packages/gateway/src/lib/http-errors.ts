@@ -1,7 +1,12 @@
 import { isCredstackError } from "@credstack/errors";
-import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaCompiler } from "fastify";
+import type { FastifySerializerCompiler } from "fastify/types/schema.js";
+import {
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+} from "fastify-type-provider-zod";
 import type { z } from "zod";
-import { issuesOf } from "./schemas.js";
 
 /** An answer other than 2xx, with a stable `error` code. @internal */
 export class HttpFailure extends Error {
@@ -16,13 +21,30 @@ export class HttpFailure extends Error {
   }
 }
 
-/** Parses `value` with `schema`, or fails with 400 `invalid_request` listing the issues. @internal */
-export function parseRequest<T>(schema: z.ZodType<T>, value: unknown, what = "body"): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw new HttpFailure(400, "invalid_request", `The request ${what} is invalid.`, issuesOf(result.error));
-  }
-  return result.data;
+/**
+ * Validates a route's input with its zod schema (fastify-type-provider-zod); an absent body is `{}`, so
+ * the issues name the missing fields. @internal
+ */
+export const requestValidator: FastifySchemaCompiler<z.ZodType> = (route) => {
+  const validate = validatorCompiler(route);
+  return (data) => validate(data ?? {});
+};
+
+/**
+ * Serializes 2xx answers through the route's zod schema (a mismatch is a bug: 500); other answers are
+ * built by the error handler or checked by the route, in the documented shapes. @internal
+ */
+export const answerSerializer: FastifySerializerCompiler<z.ZodType> = (route) =>
+  route.httpStatus?.startsWith("2") === true ? serializerCompiler(route) : (data) => JSON.stringify(data);
+
+/** A request that fails its route's schema: 400 `invalid_request` listing the issues (never the values). */
+function invalidRequest(error: FastifyError): HttpFailure {
+  const where = error.validationContext === "params" ? "path" : (error.validationContext ?? "body");
+  const issues = (error.validation ?? []).slice(0, 10).map((issue) => {
+    const path = issue.instancePath.split("/").filter(Boolean).join(".");
+    return `${path === "" ? "body" : path}: ${issue.message}`;
+  });
+  return new HttpFailure(400, "invalid_request", `The request ${where} is invalid.`, issues);
 }
 
 /** Fastify's own 4xx errors, answered with fixed messages (theirs may echo the URL, a header or the body). */
@@ -112,6 +134,7 @@ export function errorHandler(
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
+  if (hasZodFastifySchemaValidationErrors(error)) error = invalidRequest(error as FastifyError);
   if (error instanceof HttpFailure) {
     reply.code(error.status).send({
       error: error.error,
