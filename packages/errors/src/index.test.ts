@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { CredstackError, credstackErrorCodes, InvalidArgumentError, isCredstackError } from "./index.js";
+import {
+  ConfigError,
+  CredstackError,
+  credstackErrorCodes,
+  hasCode,
+  InvalidArgumentError,
+  isCredstackError,
+} from "./index.js";
 
 describe("CredstackError", () => {
   it("carries a stable code, its class name and the chained cause", () => {
@@ -20,5 +27,29 @@ describe("CredstackError", () => {
 
   it("lists every code once", () => {
     expect(new Set(credstackErrorCodes).size).toBe(credstackErrorCodes.length);
+  });
+
+  it("hasCode matches a credstack error by its code, from any copy, and nothing else", () => {
+    const conflict = new CredstackError("ERR_VERSION_CONFLICT", "stale");
+    expect(hasCode(conflict, "ERR_VERSION_CONFLICT")).toBe(true);
+    expect(hasCode(conflict, "ERR_INTEGRITY")).toBe(false);
+    expect(hasCode(conflict, "ERR_INTEGRITY", "ERR_VERSION_CONFLICT")).toBe(true);
+    const foreign = Object.assign(new Error("x"), {
+      [Symbol.for("credstack.error")]: true,
+      code: "ERR_VERSION_CONFLICT",
+    });
+    expect(hasCode(foreign, "ERR_VERSION_CONFLICT")).toBe(true);
+    // Duck typing is not enough: a plain error with the same code is not a credstack error.
+    expect(
+      hasCode(Object.assign(new Error("x"), { code: "ERR_VERSION_CONFLICT" }), "ERR_VERSION_CONFLICT"),
+    ).toBe(false);
+    expect(hasCode(undefined, "ERR_VERSION_CONFLICT")).toBe(false);
+  });
+
+  it("ConfigError is the configuration error (ERR_INVALID_CONFIG)", () => {
+    const error = new ConfigError("STORE_URL is missing");
+    expect(error).toBeInstanceOf(CredstackError);
+    expect(error.code).toBe("ERR_INVALID_CONFIG");
+    expect(error.name).toBe("ConfigError");
   });
 });

@@ -26,7 +26,9 @@ export type CredstackErrorCode =
   | "ERR_INVALID_TOKEN"
   | "ERR_REFRESH_FAILED"
   | "ERR_AUTHORIZATION_FAILED"
-  | "ERR_READ_ONLY";
+  | "ERR_READ_ONLY"
+  | "ERR_UNAUTHORIZED"
+  | "ERR_RATE_LIMITED";
 
 /** All codes of {@link CredstackErrorCode}, for exhaustive checks and documentation. */
 export const credstackErrorCodes: readonly CredstackErrorCode[] = [
@@ -46,6 +48,8 @@ export const credstackErrorCodes: readonly CredstackErrorCode[] = [
   "ERR_REFRESH_FAILED",
   "ERR_AUTHORIZATION_FAILED",
   "ERR_READ_ONLY",
+  "ERR_UNAUTHORIZED",
+  "ERR_RATE_LIMITED",
 ];
 
 const brand: unique symbol = Symbol.for("credstack.error");
@@ -90,5 +94,35 @@ export function isCredstackError(value: unknown): value is CredstackError {
 export class InvalidArgumentError extends CredstackError {
   constructor(message: string, options?: CredstackErrorOptions) {
     super("ERR_INVALID_ARGUMENT", message, options);
+  }
+}
+
+/**
+ * True when `value` is a {@link CredstackError} (from any copy of this package) whose code is one of
+ * `codes`: the one way to branch on a code.
+ *
+ * @example
+ * ```ts
+ * import { hasCode } from "@credstack/errors";
+ * declare function save(): Promise<void>;
+ * try { await save(); }
+ * catch (e) { if (!hasCode(e, "ERR_VERSION_CONFLICT")) throw e; }
+ * ```
+ */
+export function hasCode<Code extends CredstackErrorCode>(
+  value: unknown,
+  ...codes: readonly Code[]
+): value is CredstackError & { readonly code: Code } {
+  return isCredstackError(value) && (codes as readonly CredstackErrorCode[]).includes(value.code);
+}
+
+/**
+ * Configuration (options, environment, config file, store URI) is missing something or unsafe: code
+ * `ERR_INVALID_CONFIG`. The message names the field or variable, never a secret value. The one
+ * configuration error class; the packages' older names (`GatewayConfigError`, ...) are aliases of it.
+ */
+export class ConfigError extends CredstackError {
+  constructor(message: string, options?: CredstackErrorOptions) {
+    super("ERR_INVALID_CONFIG", message, options);
   }
 }

@@ -1,4 +1,4 @@
-import { isCredstackError } from "@credstack/errors";
+import { type CredstackError, hasCode, isCredstackError } from "@credstack/errors";
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaCompiler } from "fastify";
 import type { FastifySerializerCompiler } from "fastify/types/schema.js";
 import {
@@ -63,23 +63,13 @@ const byStatus: Record<number, readonly [string, string]> = {
 };
 
 /** Store errors meaning one record cannot be read (tampered, corrupt, sealed under a missing key). @internal */
-export function isUnreadable(error: unknown): boolean {
-  if (!isCredstackError(error)) return false;
-  return (
-    error.code === "ERR_INTEGRITY" ||
-    error.code === "ERR_CORRUPT_RECORD" ||
-    error.code === "ERR_KEY_NOT_FOUND"
-  );
+export function isUnreadable(error: unknown): error is CredstackError {
+  return hasCode(error, "ERR_INTEGRITY", "ERR_CORRUPT_RECORD", "ERR_KEY_NOT_FOUND");
 }
 
 /** Store errors meaning the store (or its cipher, or the lease) is down. @internal */
-export function isStoreDown(error: unknown): boolean {
-  if (!isCredstackError(error)) return false;
-  return (
-    error.code === "ERR_STORE_UNAVAILABLE" ||
-    error.code === "ERR_LEASE_UNAVAILABLE" ||
-    error.code === "ERR_CIPHER_UNAVAILABLE"
-  );
+export function isStoreDown(error: unknown): error is CredstackError {
+  return hasCode(error, "ERR_STORE_UNAVAILABLE", "ERR_LEASE_UNAVAILABLE", "ERR_CIPHER_UNAVAILABLE");
 }
 
 /**
@@ -145,7 +135,7 @@ export function errorHandler(
   }
   if (isCredstackError(error)) {
     const code = error.code;
-    if (code === "ERR_UNKNOWN_SCOPE" || code === "ERR_INVALID_ARGUMENT" || code === "ERR_INVALID_RECORD") {
+    if (hasCode(error, "ERR_UNKNOWN_SCOPE", "ERR_INVALID_ARGUMENT", "ERR_INVALID_RECORD")) {
       reply.code(400).send({
         error: code === "ERR_UNKNOWN_SCOPE" ? "unknown_scope" : "invalid_request",
         message: error.message,

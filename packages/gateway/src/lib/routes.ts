@@ -1,4 +1,5 @@
 import { AuthorizationFailedError, type Authorizer, type Refresher, type Resolver } from "@credstack/core";
+import { hasCode } from "@credstack/errors";
 import type { CredentialStore } from "@credstack/storage";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -65,7 +66,6 @@ function send<T>(reply: FastifyReply, schema: z.ZodType<T>, value: T, status = 2
   return reply.code(status).send(schema.parse(value));
 }
 
-const isConflict = (error: unknown) => (error as { code?: unknown })?.code === "ERR_VERSION_CONFLICT";
 const html = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
 
 /** What `/auth/token` and the token exchange share: resolve for an access, starting flows as needed. @internal */
@@ -439,7 +439,7 @@ export function registerRoutes(fastify: FastifyInstance, context: RouteContext):
           refresher.remember(key, undefined);
           return reply.send({ deleted, providerRevocation });
         } catch (error) {
-          if (!isConflict(error)) throw error;
+          if (!hasCode(error, "ERR_VERSION_CONFLICT")) throw error;
         }
       }
       refresher.remember(key, undefined);
