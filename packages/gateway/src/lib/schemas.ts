@@ -15,6 +15,10 @@ const scopeNames = z
   .array(z.string().min(1).max(256))
   .max(64)
   .describe("Scope names in any form @credstack/scopes accepts for the provider (named, group, URL).");
+/** The `account` of a request: required for service keys, defaulted for delegated keys. */
+const requestAccount = account
+  .optional()
+  .describe("The account. Required for service keys; delegated keys default to the user's primary account.");
 const epochMs = z.number().int().nonnegative();
 const sessionId = z
   .string()
@@ -25,11 +29,7 @@ const sessionId = z
 export const initRequest = z
   .strictObject({
     provider,
-    account: account
-      .optional()
-      .describe(
-        "The account. Required for service keys; delegated keys default to the user's primary account.",
-      ),
+    account: requestAccount,
     scopes: scopeNames.optional().describe("Scopes to request. Default: the provider's defaultScopes."),
   })
   .meta({ id: "InitRequest" });
@@ -58,11 +58,7 @@ export const authorizationStarted = z
 export const tokenRequest = z
   .strictObject({
     provider,
-    account: account
-      .optional()
-      .describe(
-        "The account. Required for service keys; delegated keys default to the user's primary account.",
-      ),
+    account: requestAccount,
     scopes: scopeNames
       .optional()
       .describe("Scopes the token must carry. Default: the provider's defaultScopes."),
@@ -143,11 +139,7 @@ export const accountProviders = z
 export const revokeRequest = z
   .strictObject({
     provider,
-    account: account
-      .optional()
-      .describe(
-        "The account. Required for service keys; delegated keys default to the user's primary account.",
-      ),
+    account: requestAccount,
   })
   .meta({ id: "RevokeRequest" });
 

@@ -1,3 +1,4 @@
+import { ConfigError } from "@credstack/errors";
 /** Limits of the data-key cache. */
 export interface DataKeyCacheOptions {
   /**
@@ -34,7 +35,7 @@ export function cacheLimits(options: DataKeyCacheOptions = {}): Required<DataKey
     maxEntries: options.maxEntries ?? 1000,
   };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`cache.${name} must be a number >= 0`);
+    if (!Number.isFinite(value) || value < 0) throw new ConfigError(`cache.${name} must be a number >= 0`);
   }
   return limits;
 }

@@ -1,4 +1,4 @@
-import { isCredstackError } from "@credstack/errors";
+import { hasCode } from "@credstack/errors";
 import type { CredentialRecord } from "../record.js";
 import type { CredentialStore, PutManyOutcome } from "../store.js";
 
@@ -15,7 +15,7 @@ export async function copyIfNewer(store: CredentialStore, record: CredentialReco
       await store.put(record, { expectedVersion: current?.version ?? 0, copy: true });
       return "written";
     } catch (error) {
-      if (attempt > 0 || !isCredstackError(error) || error.code !== "ERR_VERSION_CONFLICT") throw error;
+      if (attempt > 0 || !hasCode(error, "ERR_VERSION_CONFLICT")) throw error;
     }
   }
 }
