@@ -1,6 +1,11 @@
 import { type CredstackError, hasCode, isCredstackError } from "@credstack/errors";
-import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaCompiler } from "fastify";
-import type { FastifySerializerCompiler } from "fastify/types/schema.js";
+import type {
+  FastifyError,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaCompiler,
+  FastifySerializerCompiler,
+} from "fastify";
 import {
   hasZodFastifySchemaValidationErrors,
   serializerCompiler,
