@@ -1,4 +1,4 @@
-import { CredstackError, type CredstackErrorOptions } from "@credstack/errors";
+import { ConfigError, CredstackError, type CredstackErrorOptions } from "@credstack/errors";
 import { UnknownScopeError } from "@credstack/scopes";
 import { CorruptRecordError, IntegrityError, InvalidArgumentError } from "@credstack/storage";
 
@@ -8,13 +8,13 @@ export { CorruptRecordError, CredstackError, IntegrityError, InvalidArgumentErro
 /**
  * A legacy or credstack environment variable with an invalid value, or a store that cannot be opened as
  * configured (missing optional adapter): code `ERR_INVALID_CONFIG`. The message names the variable, never
- * its value (a URL may carry a password).
+ * its value (a URL may carry a password). A `ConfigError` that names the variable.
  */
-export class LegacyConfigError extends CredstackError {
+export class LegacyConfigError extends ConfigError {
   /** The variable at fault (`CREDENTIAL_STORAGE_MODE`, `CREDSTACK_STORE`, ...). */
   readonly variable: string;
   constructor(variable: string, message: string, options?: CredstackErrorOptions) {
-    super("ERR_INVALID_CONFIG", `${variable}: ${message}`, options);
+    super(`${variable}: ${message}`, options);
     this.variable = variable;
   }
 }

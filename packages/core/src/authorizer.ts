@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
+import { hasCode } from "@credstack/errors";
 import { accountKey, type CredentialRecord, type CredentialStore } from "@credstack/storage";
 import * as oauth from "oauth4webapi";
 import { AuthorizationFailedError, CoreConfigError } from "./errors.js";
 import { proveIdentity } from "./lib/identity-proof.js";
 import { clientAuthOf, clientOf, describeOAuthError, requestOptionsOf, serverOf } from "./lib/oauth.js";
 import { scopePolicyFor } from "./lib/scope-policy.js";
-import { isUnreadableRecord, isVersionConflict } from "./lib/store-errors.js";
+import { isUnreadableRecord } from "./lib/store-errors.js";
 import {
   checkProviderConfigs,
   type ProviderConfig,
@@ -170,7 +171,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
         return await store.put(merged, { expectedVersion: existing?.version ?? 0 });
       } catch (error) {
         // A concurrent write of the same key: re-read and write again (the new tokens are ours to keep).
-        if (!isVersionConflict(error) || attempt >= 2) throw error;
+        if (!hasCode(error, "ERR_VERSION_CONFLICT") || attempt >= 2) throw error;
       }
     }
   }

@@ -1,4 +1,4 @@
-import { CredstackError, type CredstackErrorOptions } from "@credstack/errors";
+import { ConfigError, CredstackError, type CredstackErrorOptions } from "@credstack/errors";
 
 export type { CredstackErrorCode, CredstackErrorOptions } from "@credstack/errors";
 export { CredstackError };
@@ -64,9 +64,10 @@ export class AuthorizationFailedError extends CredstackError {
   }
 }
 
-/** A resolver, source, refresher or provider option that is missing or unsafe: code `ERR_INVALID_CONFIG`. */
-export class CoreConfigError extends CredstackError {
-  constructor(message: string, options?: CredstackErrorOptions) {
-    super("ERR_INVALID_CONFIG", message, options);
-  }
-}
+/**
+ * A resolver, source, refresher or provider option that is missing or unsafe: code `ERR_INVALID_CONFIG`.
+ * @deprecated The same class as `ConfigError` from `@credstack/errors`; use that name.
+ */
+export const CoreConfigError = ConfigError;
+/** @deprecated Use `ConfigError` from `@credstack/errors`. */
+export type CoreConfigError = ConfigError;

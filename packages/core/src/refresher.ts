@@ -1,4 +1,4 @@
-import { isCredstackError } from "@credstack/errors";
+import { hasCode, isCredstackError } from "@credstack/errors";
 import * as oauth from "oauth4webapi";
 import { CoreConfigError, RefreshFailedError } from "./errors.js";
 import { freshnessOf, maxRefreshWindowMs } from "./lib/freshness.js";
@@ -19,7 +19,6 @@ import {
   type CredentialStore,
   isLeaseUnavailable,
   isStoreDown,
-  isVersionConflict,
 } from "./lib/store-errors.js";
 import { checkProviderConfigs, type ProviderConfigs, providerConfigOf } from "./provider-config.js";
 import type { Clock } from "./types.js";
@@ -289,7 +288,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
         try {
           await store.delete(key, { expectedVersion: current.version });
         } catch (deleteError) {
-          if (!isVersionConflict(deleteError)) throw deleteError;
+          if (!hasCode(deleteError, "ERR_VERSION_CONFLICT")) throw deleteError;
           // Someone wrote a newer version meanwhile: that one is not the one that failed.
           const newer = await store.get(key);
           cache.replace(slot, newer);
@@ -337,7 +336,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
     try {
       return await store.put(entry.record, { expectedVersion: entry.baseVersion });
     } catch (error) {
-      if (!isVersionConflict(error)) throw error;
+      if (!hasCode(error, "ERR_VERSION_CONFLICT")) throw error;
     }
     const stored = await store.get(entry.record);
     if (stored === undefined || refreshHashOf(stored.refreshToken) !== entry.oldRefreshHash) return stored;

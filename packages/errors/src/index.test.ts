@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  ConfigError,
   CredstackError,
   credstackErrorCodes,
   hasCode,
@@ -28,10 +29,11 @@ describe("CredstackError", () => {
     expect(new Set(credstackErrorCodes).size).toBe(credstackErrorCodes.length);
   });
 
-  it("hasCode matches a credstack error by code only, also across copies", () => {
-    const conflict = new CredstackError("ERR_VERSION_CONFLICT", "changed meanwhile");
+  it("hasCode matches a credstack error by its code, from any copy, and nothing else", () => {
+    const conflict = new CredstackError("ERR_VERSION_CONFLICT", "stale");
     expect(hasCode(conflict, "ERR_VERSION_CONFLICT")).toBe(true);
     expect(hasCode(conflict, "ERR_INTEGRITY")).toBe(false);
+    expect(hasCode(conflict, "ERR_INTEGRITY", "ERR_VERSION_CONFLICT")).toBe(true);
     const foreign = Object.assign(new Error("x"), {
       [Symbol.for("credstack.error")]: true,
       code: "ERR_VERSION_CONFLICT",
@@ -42,5 +44,12 @@ describe("CredstackError", () => {
       hasCode(Object.assign(new Error("x"), { code: "ERR_VERSION_CONFLICT" }), "ERR_VERSION_CONFLICT"),
     ).toBe(false);
     expect(hasCode(undefined, "ERR_VERSION_CONFLICT")).toBe(false);
+  });
+
+  it("ConfigError is the configuration error (ERR_INVALID_CONFIG)", () => {
+    const error = new ConfigError("STORE_URL is missing");
+    expect(error).toBeInstanceOf(CredstackError);
+    expect(error.code).toBe("ERR_INVALID_CONFIG");
+    expect(error.name).toBe("ConfigError");
   });
 });

@@ -26,7 +26,9 @@ export type CredstackErrorCode =
   | "ERR_INVALID_TOKEN"
   | "ERR_REFRESH_FAILED"
   | "ERR_AUTHORIZATION_FAILED"
-  | "ERR_READ_ONLY";
+  | "ERR_READ_ONLY"
+  | "ERR_UNAUTHORIZED"
+  | "ERR_RATE_LIMITED";
 
 /** All codes of {@link CredstackErrorCode}, for exhaustive checks and documentation. */
 export const credstackErrorCodes: readonly CredstackErrorCode[] = [
@@ -46,6 +48,8 @@ export const credstackErrorCodes: readonly CredstackErrorCode[] = [
   "ERR_REFRESH_FAILED",
   "ERR_AUTHORIZATION_FAILED",
   "ERR_READ_ONLY",
+  "ERR_UNAUTHORIZED",
+  "ERR_RATE_LIMITED",
 ];
 
 const brand: unique symbol = Symbol.for("credstack.error");
@@ -86,9 +90,17 @@ export function isCredstackError(value: unknown): value is CredstackError {
   return typeof value === "object" && value !== null && (value as { [brand]?: unknown })[brand] === true;
 }
 
+/** A caller passed an argument that is not valid for the call (code `ERR_INVALID_ARGUMENT`). */
+export class InvalidArgumentError extends CredstackError {
+  constructor(message: string, options?: CredstackErrorOptions) {
+    super("ERR_INVALID_ARGUMENT", message, options);
+  }
+}
+
 /**
- * True when `value` is a {@link CredstackError} with the given `code` (also from another copy of this
- * package): the one way to branch on an error code.
+ * True when `value` is a {@link CredstackError} (from any copy of this package) whose code is one of
+ * `codes`, typed as such: the one way to branch on a code. A plain object that merely has a `code` does
+ * not match.
  *
  * @example
  * ```ts
@@ -105,16 +117,20 @@ export function isCredstackError(value: unknown): value is CredstackError {
  * }
  * ```
  */
-export function hasCode<C extends CredstackErrorCode>(
+export function hasCode<Code extends CredstackErrorCode>(
   value: unknown,
-  code: C,
-): value is CredstackError & { readonly code: C } {
-  return isCredstackError(value) && value.code === code;
+  ...codes: readonly Code[]
+): value is CredstackError & { readonly code: Code } {
+  return isCredstackError(value) && (codes as readonly CredstackErrorCode[]).includes(value.code);
 }
 
-/** A caller passed an argument that is not valid for the call (code `ERR_INVALID_ARGUMENT`). */
-export class InvalidArgumentError extends CredstackError {
+/**
+ * Configuration (options, environment, config file, store URI) is missing something or unsafe: code
+ * `ERR_INVALID_CONFIG`. The message names the field or variable, never a secret value. The one
+ * configuration error class; the packages' older names (`GatewayConfigError`, ...) are aliases of it.
+ */
+export class ConfigError extends CredstackError {
   constructor(message: string, options?: CredstackErrorOptions) {
-    super("ERR_INVALID_ARGUMENT", message, options);
+    super("ERR_INVALID_CONFIG", message, options);
   }
 }

@@ -1,16 +1,19 @@
 /**
  * `@credstack/gateway/client`: calls a credstack gateway from an MCP server (or any service) in another
- * process. No server dependencies: `fetch`, and `@credstack/core` for the shared "authorization required"
- * tool result.
+ * process. No server dependencies: only `fetch`.
  *
  * @packageDocumentation
  */
-import {
-  type AuthorizationRequiredFlow,
-  type AuthorizationRequiredToolResult,
-  authorizationRequiredToolResult,
-} from "@credstack/core";
+import type { z } from "zod";
 import { AuthorizationRequiredError, GatewayConfigError, GatewayRequestError } from "./errors.js";
+import type {
+  authorizationStarted,
+  revokeRequest,
+  revokeResponse,
+  sessionStatus,
+  tokenRequest,
+  tokenResponse,
+} from "./lib/schemas.js";
 
 export { AuthorizationRequiredError, GatewayRequestError } from "./errors.js";
 
@@ -26,64 +29,45 @@ export interface GatewayClientOptions {
   readonly fetch?: typeof fetch;
 }
 
-/** What {@link GatewayClient.getToken} asks for. */
-export interface TokenRequest {
-  /** The provider slug configured on the gateway (`google`). */
-  readonly provider: string;
-  /**
-   * The user's account (usually an email). Required with a service key; with a delegated key it
-   * defaults to the user's primary account and may only name one of the user's linked accounts.
-   */
-  readonly account?: string;
+/**
+ * What {@link GatewayClient.getToken} asks for: the body of `POST /auth/token` (`provider`; `account`,
+ * required with a service key, with a delegated key defaulting to the user's primary account; `scopes`,
+ * default the provider's defaultScopes; `forceRefresh` after the API answered 401), plus `subjectToken`.
+ */
+export type TokenRequest = Readonly<Omit<z.input<typeof tokenRequest>, "scopes">> & {
+  /** Scope names the token must carry. @default the provider's defaultScopes on the gateway */
+  readonly scopes?: readonly string[];
   /**
    * The end user's bearer token (delegated keys): sent as `Authorization: Bearer`; the gateway verifies
    * it and serves only that user's accounts.
    */
   readonly subjectToken?: string;
-  /** Scope names the token must carry. @default the provider's defaultScopes on the gateway */
-  readonly scopes?: readonly string[];
-  /** Refresh even if the token looks valid (after the API answered 401). @default false */
-  readonly forceRefresh?: boolean;
-}
+};
 
-/** A usable access token. */
-export interface GatewayToken {
-  /** The access token (secret). */
-  readonly accessToken: string;
-  readonly tokenType: "Bearer";
-  /** When it expires (epoch ms), when known. */
-  readonly expiresAt?: number;
-  readonly scopes: readonly string[];
-  readonly account: string;
-}
+/** A usable access token: the `POST /auth/token` 200 answer (`accessToken` is secret). */
+export type GatewayToken = Readonly<z.output<typeof tokenResponse>>;
 
-/** An authorization the user must complete. */
-export interface StartedAuthorization {
-  readonly sessionId: string;
-  readonly authorizationUrl: string;
-  readonly expiresAt: number;
-  readonly missingScopes: readonly string[];
-  readonly flows: readonly { flow: string; url: string; scopes: readonly string[] }[];
-}
+/** An authorization the user must complete: the `POST /auth/init` answer. */
+export type StartedAuthorization = Readonly<z.output<typeof authorizationStarted>>;
 
-/** The state of an authorization session. */
-export interface SessionStatus {
-  readonly sessionId: string;
-  readonly status: "pending" | "completed" | "failed" | "expired";
-  readonly provider: string;
-  readonly account?: string;
-  readonly scopes?: readonly string[];
-  readonly expiresAt: number;
-  readonly error?: string;
-}
+/** The state of an authorization session: the `GET /auth/status/:sessionId` answer. */
+export type SessionStatus = Readonly<z.output<typeof sessionStatus>>;
 
-/**
- * What a tool wrapped by {@link GatewayClient.requireAuth} answers when the user must authorize:
- * `@credstack/core`'s shared "authorization required" tool result — the same shape as `@credstack/mcp`'s
- * (`structuredContent: { error: "authorization_required", provider, authorizationUrl, missingScopes,
- * flows, sessionId, expiresAt }`; docs/mcp.md, "The authorization-required result").
- */
-export type AuthorizationRequiredAnswer = AuthorizationRequiredToolResult;
+/** What {@link GatewayClient.revoke} reports: the `DELETE /auth/revoke` answer. */
+export type RevokeResult = Readonly<z.output<typeof revokeResponse>>;
+
+/** What a tool wrapped by {@link GatewayClient.requireAuth} answers when the user must authorize. */
+export interface AuthorizationRequiredAnswer {
+  readonly content: readonly { readonly type: "text"; readonly text: string }[];
+  readonly isError: true;
+  readonly _meta: {
+    readonly "credstack/authorization": {
+      readonly url: string;
+      readonly sessionId: string;
+      readonly missingScopes: readonly string[];
+    };
+  };
+}
 
 /** Options of {@link GatewayClient.requireAuth}. */
 export interface RequireAuthOptions<Args> {
@@ -138,11 +122,9 @@ export interface GatewayClient {
     options?: { readonly intervalMs?: number; readonly timeoutMs?: number },
   ): Promise<SessionStatus>;
   /** Revokes and deletes the account's credential (`DELETE /auth/revoke`). */
-  revoke(request: {
-    provider: string;
-    account?: string;
-    subjectToken?: string;
-  }): Promise<{ deleted: boolean; providerRevocation: string }>;
+  revoke(
+    request: Readonly<z.input<typeof revokeRequest>> & { readonly subjectToken?: string },
+  ): Promise<RevokeResult>;
 }
 
 /**
@@ -225,7 +207,6 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
           sessionId: String(json.sessionId),
           missingScopes: (json.missingScopes as string[]) ?? [],
           expiresAt: Number(json.expiresAt),
-          ...(Array.isArray(json.flows) ? { flows: json.flows as AuthorizationRequiredFlow[] } : {}),
         });
       }
       return json as unknown as GatewayToken;
@@ -247,13 +228,24 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
           if (requireOptions.onAuthorizationRequired !== undefined) {
             return requireOptions.onAuthorizationRequired(error, args) as AuthorizationRequiredAnswer;
           }
-          return authorizationRequiredToolResult(requireOptions.provider, {
-            url: error.url,
-            missingScopes: error.missingScopes,
-            ...(error.flows === undefined ? {} : { flows: error.flows }),
-            sessionId: error.sessionId,
-            expiresAt: error.expiresAt,
-          });
+          return {
+            content: [
+              {
+                type: "text",
+                text: `Authorization required: open ${error.url} to grant access${
+                  error.missingScopes.length > 0 ? ` (${error.missingScopes.join(" ")})` : ""
+                }, then call this tool again.`,
+              },
+            ],
+            isError: true,
+            _meta: {
+              "credstack/authorization": {
+                url: error.url,
+                sessionId: error.sessionId,
+                missingScopes: error.missingScopes,
+              },
+            },
+          };
         }
         return handler(token, args);
       };
@@ -274,10 +266,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       }
     },
     async revoke(request) {
-      return (await call("DELETE", "/auth/revoke", request)).json as unknown as {
-        deleted: boolean;
-        providerRevocation: string;
-      };
+      return (await call("DELETE", "/auth/revoke", request)).json as unknown as RevokeResult;
     },
   };
   return client;

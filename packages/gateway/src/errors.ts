@@ -1,17 +1,21 @@
-import { CredstackError, type CredstackErrorOptions } from "@credstack/errors";
+import {
+  ConfigError,
+  CredstackError,
+  type CredstackErrorCode,
+  type CredstackErrorOptions,
+} from "@credstack/errors";
 
 export type { CredstackErrorCode, CredstackErrorOptions } from "@credstack/errors";
-export { CredstackError };
+export { ConfigError, CredstackError };
 
 /**
  * The gateway's configuration (options, config file, environment) is missing something or unsafe:
- * code `ERR_INVALID_CONFIG`. The message names the field or variable, never a secret value.
+ * code `ERR_INVALID_CONFIG`.
+ * @deprecated The same class as `ConfigError` from `@credstack/errors`; use that name.
  */
-export class GatewayConfigError extends CredstackError {
-  constructor(message: string, options?: CredstackErrorOptions) {
-    super("ERR_INVALID_CONFIG", message, options);
-  }
-}
+export const GatewayConfigError = ConfigError;
+/** @deprecated Use `ConfigError` from `@credstack/errors`. */
+export type GatewayConfigError = ConfigError;
 
 /**
  * The user must authorize before the gateway can hand out a token (client library): code
@@ -55,9 +59,10 @@ export class AuthorizationRequiredError extends CredstackError {
 /**
  * The gateway refused a request or could not be reached (client library). `status` is the HTTP status
  * (0 when unreachable) and `error` the gateway's error code (`invalid_api_key`, `rate_limited`,
- * `refresh_failed`, `store_unavailable`, ...). Code: `ERR_INVALID_CONFIG` for 401 (wrong API key),
- * `ERR_REFRESH_FAILED` for `refresh_failed`, `ERR_STORE_UNAVAILABLE` for 0, 429 and 5xx,
- * `ERR_INVALID_ARGUMENT` otherwise.
+ * `refresh_failed`, `store_unavailable`, ...). Code: `ERR_UNAUTHORIZED` for 401
+ * and 403 (wrong API key or user token; outside the key's grant), `ERR_RATE_LIMITED` for 429,
+ * `ERR_REFRESH_FAILED` for `refresh_failed`, `ERR_STORE_UNAVAILABLE` for 0 (unreachable) and 5xx,
+ * `ERR_INVALID_ARGUMENT` for other 4xx.
  */
 export class GatewayRequestError extends CredstackError {
   /** HTTP status; 0 when the gateway could not be reached or timed out. */
@@ -65,18 +70,20 @@ export class GatewayRequestError extends CredstackError {
   /** The gateway's error code. */
   readonly error: string;
   constructor(status: number, error: string, message: string, options?: CredstackErrorOptions) {
-    super(
-      status === 401
-        ? "ERR_INVALID_CONFIG"
-        : error === "refresh_failed"
-          ? "ERR_REFRESH_FAILED"
-          : status === 0 || status === 429 || status >= 500
-            ? "ERR_STORE_UNAVAILABLE"
-            : "ERR_INVALID_ARGUMENT",
-      message,
-      options,
-    );
+    super(codeOfAnswer(status, error), message, options);
     this.status = status;
     this.error = error;
   }
+}
+
+/**
+ * The credstack code of a gateway answer: the one place an HTTP status (0: unreachable) and the
+ * gateway's `error` become a {@link CredstackErrorCode}.
+ */
+function codeOfAnswer(status: number, error: string): CredstackErrorCode {
+  if (error === "refresh_failed") return "ERR_REFRESH_FAILED";
+  if (status === 401 || status === 403) return "ERR_UNAUTHORIZED";
+  if (status === 429) return "ERR_RATE_LIMITED";
+  if (status === 0 || status >= 500) return "ERR_STORE_UNAVAILABLE";
+  return "ERR_INVALID_ARGUMENT";
 }

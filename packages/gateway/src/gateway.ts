@@ -15,6 +15,7 @@ import type { CredentialStore } from "@credstack/storage";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { GatewayConfigError } from "./errors.js";
 import { type FailedAuthLimit, failureCounter, pendingCounter } from "./lib/abuse.js";
@@ -22,9 +23,16 @@ import { accessControl, type GatewayDelegation } from "./lib/access.js";
 import { type ApiKeyEntry, apiKeyTable } from "./lib/api-keys.js";
 import { type AuditEvent, auditTrail, type GatewayAuditOptions } from "./lib/audit.js";
 import { flowRecords, reservedPrefix } from "./lib/flow-records.js";
-import { clientErrorHandler, errorHandler, frameworkErrorHandler, HttpFailure } from "./lib/http-errors.js";
+import {
+  answerSerializer,
+  clientErrorHandler,
+  errorHandler,
+  frameworkErrorHandler,
+  HttpFailure,
+  requestValidator,
+} from "./lib/http-errors.js";
 import { identityScopesOf } from "./lib/identity-scopes.js";
-import { openApiDocument } from "./lib/openapi.js";
+import { swaggerOptions } from "./lib/openapi.js";
 import { registerCallback, registerRoutes } from "./lib/routes.js";
 import { canonicalScopes } from "./lib/scope-names.js";
 import { presentedKey, registerTokenExchange } from "./lib/token-exchange.js";
@@ -384,9 +392,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     clock,
     fetch: fetchImpl,
     version,
-    openApi: openApiDocument(version),
     apiKeyOf: (request: object) => apiKeyOf.get(request),
   };
+  app.setValidatorCompiler(requestValidator);
+  app.setSerializerCompiler(answerSerializer);
+  await app.register(swagger, swaggerOptions(version));
   registerRoutes(app, routeContext);
   registerTokenExchange(app, routeContext);
   // Security headers on the HTML pages (the callback result page) only: helmet lives in its own scope,

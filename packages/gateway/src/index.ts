@@ -13,7 +13,12 @@ export {
   type ResolvedGatewayConfig,
   resolveGatewayConfig,
 } from "./config.js";
-export { AuthorizationRequiredError, GatewayConfigError, GatewayRequestError } from "./errors.js";
+export {
+  AuthorizationRequiredError,
+  ConfigError,
+  GatewayConfigError,
+  GatewayRequestError,
+} from "./errors.js";
 export {
   createGateway,
   type Gateway,

@@ -77,17 +77,28 @@ describe("client library: getToken / requireAuth", () => {
     expect(missing._meta).toBeUndefined();
   });
 
-  it("a wrong API key is a GatewayRequestError (401, ERR_INVALID_CONFIG); an unreachable gateway status 0", async () => {
+  it("a wrong API key is a GatewayRequestError (401, ERR_UNAUTHORIZED); an unreachable gateway status 0", async () => {
     const wrong = createGatewayClient({ url: h.base, apiKey: "csk_wrong" });
     await expect(wrong.getToken({ provider: "test", account: alice })).rejects.toMatchObject({
       status: 401,
       error: "invalid_api_key",
-      code: "ERR_INVALID_CONFIG",
+      code: "ERR_UNAUTHORIZED",
     });
     const down = createGatewayClient({ url: "http://127.0.0.1:9", apiKey: "k", timeoutMs: 500 });
     const error = await down.getToken({ provider: "test", account: alice }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayRequestError);
     expect((error as GatewayRequestError).status).toBe(0);
+  });
+
+  it("a gateway answer's code says what happened (one mapping from HTTP status)", () => {
+    const codeOf = (status: number, error: string) => new GatewayRequestError(status, error, "m").code;
+    expect(codeOf(401, "invalid_api_key")).toBe("ERR_UNAUTHORIZED");
+    expect(codeOf(403, "access_denied")).toBe("ERR_UNAUTHORIZED");
+    expect(codeOf(429, "rate_limited")).toBe("ERR_RATE_LIMITED");
+    expect(codeOf(503, "refresh_failed")).toBe("ERR_REFRESH_FAILED");
+    expect(codeOf(503, "store_unavailable")).toBe("ERR_STORE_UNAVAILABLE");
+    expect(codeOf(0, "unreachable")).toBe("ERR_STORE_UNAVAILABLE");
+    expect(codeOf(400, "invalid_request")).toBe("ERR_INVALID_ARGUMENT");
   });
 
   it("revoke goes through the gateway", async () => {

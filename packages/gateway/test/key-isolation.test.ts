@@ -278,4 +278,42 @@ describe("RFC 8693 token exchange through oauth4webapi (genericTokenEndpointRequ
     const wrongKey = await exchange(userToken(alice), "csk_wrong_key_0123456789abcdefghijklmnopqrs");
     expect(wrongKey.status).toBe(401);
   });
+
+  it("a form that fails its schema answers the RFC 6749 error for the first field at fault", async () => {
+    const post = async (form: Record<string, string>) => {
+      const response = await fetch(`${h.base}/oauth/token`, {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${Buffer.from(`mcp:${keys.delegated}`).toString("base64")}`,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams(form).toString(),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    const valid = {
+      grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+      subject_token: userToken(alice),
+      subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+      resource: "urn:credstack:provider:test",
+    };
+    const cases: [Record<string, string>, string, string][] = [
+      [{ ...valid, grant_type: "client_credentials" }, "unsupported_grant_type", "token exchange"],
+      [{ ...valid, subject_token_type: "urn:x" }, "invalid_request", "subject_token"],
+      [{ ...valid, subject_token: "" }, "invalid_request", "subject_token"],
+      [
+        { ...valid, requested_token_type: "urn:ietf:params:oauth:token-type:id_token" },
+        "invalid_request",
+        "access tokens",
+      ],
+      [{ ...valid, resource: "urn:credstack:provider:nope" }, "invalid_target", "resource"],
+    ];
+    for (const [form, error, words] of cases) {
+      const answer = await post(form);
+      expect(answer.status, JSON.stringify(form)).toBe(400);
+      expect(answer.json.error).toBe(error);
+      expect(answer.json.error_description).toContain(words);
+      expect(JSON.stringify(answer.json)).not.toContain(valid.subject_token);
+    }
+  });
 });

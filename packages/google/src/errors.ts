@@ -1,14 +1,15 @@
-import { CredstackError, type CredstackErrorOptions } from "@credstack/errors";
+import { ConfigError, CredstackError, type CredstackErrorOptions } from "@credstack/errors";
 
 export type { CredstackErrorCode, CredstackErrorOptions } from "@credstack/errors";
 export { CredstackError };
 
-/** An option of an `@credstack/google` function is missing or unsafe: code `ERR_INVALID_CONFIG`. */
-export class GoogleConfigError extends CredstackError {
-  constructor(message: string, options?: CredstackErrorOptions) {
-    super("ERR_INVALID_CONFIG", message, options);
-  }
-}
+/**
+ * An option of an `@credstack/google` function is missing or unsafe: code `ERR_INVALID_CONFIG`.
+ * @deprecated The same class as `ConfigError` from `@credstack/errors`; use that name.
+ */
+export const GoogleConfigError = ConfigError;
+/** @deprecated Use `ConfigError` from `@credstack/errors`. */
+export type GoogleConfigError = ConfigError;
 
 /** One authorization the user must complete (the resolver's `AuthorizationFlow`). */
 export interface AuthorizationRequiredFlow {

@@ -1,8 +1,8 @@
-import { CredstackError, type CredstackErrorOptions } from "@credstack/errors";
+import { ConfigError, CredstackError, type CredstackErrorOptions } from "@credstack/errors";
 import { IntegrityError } from "@credstack/storage";
 
 export type { CredstackErrorCode, CredstackErrorOptions } from "@credstack/errors";
-export { CredstackError };
+export { ConfigError, CredstackError };
 
 /**
  * KMS could not be reached (network error, timeout, throttling, 5xx): code `ERR_CIPHER_UNAVAILABLE`.

@@ -3,6 +3,6 @@
  *
  * @packageDocumentation
  */
-export { CipherUnavailableError, KeyAccessDeniedError, KmsIntegrityError } from "./errors.js";
+export { CipherUnavailableError, ConfigError, KeyAccessDeniedError, KmsIntegrityError } from "./errors.js";
 export { type KmsCallCounts, type KmsCipher, type KmsCipherOptions, kmsCipher } from "./kms-cipher.js";
 export type { DataKeyCacheOptions } from "./lib/data-key-cache.js";

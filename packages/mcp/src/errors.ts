@@ -1,14 +1,15 @@
-import { CredstackError, type CredstackErrorOptions } from "@credstack/errors";
+import { ConfigError, CredstackError, type CredstackErrorOptions } from "@credstack/errors";
 
 export type { CredstackErrorCode, CredstackErrorOptions } from "@credstack/errors";
 export { CredstackError };
 
-/** An option of an `@credstack/mcp` function is missing or unsafe: code `ERR_INVALID_CONFIG`. */
-export class McpConfigError extends CredstackError {
-  constructor(message: string, options?: CredstackErrorOptions) {
-    super("ERR_INVALID_CONFIG", message, options);
-  }
-}
+/**
+ * An option of an `@credstack/mcp` function is missing or unsafe: code `ERR_INVALID_CONFIG`.
+ * @deprecated The same class as `ConfigError` from `@credstack/errors`; use that name.
+ */
+export const McpConfigError = ConfigError;
+/** @deprecated Use `ConfigError` from `@credstack/errors`. */
+export type McpConfigError = ConfigError;
 
 /**
  * The SDK asked a client provider bound to one authorization server to keep credentials of another:

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { isCredstackError } from "@credstack/errors";
+import { hasCode } from "@credstack/errors";
 import type { CredentialStore } from "@credstack/storage";
 import type { OAuthRegisteredClientsStore } from "@modelcontextprotocol/sdk/server/auth/clients.js";
 import type { OAuthClientInformationFull } from "@modelcontextprotocol/sdk/shared/auth.js";
@@ -113,7 +113,7 @@ export function storeRegisteredClients(
             if (await store.delete(key, { expectedVersion: record.version })) deleted++;
           } catch (error) {
             // Re-registered concurrently: keep it.
-            if (!isCredstackError(error) || error.code !== "ERR_VERSION_CONFLICT") throw error;
+            if (!hasCode(error, "ERR_VERSION_CONFLICT")) throw error;
           }
         }
       }

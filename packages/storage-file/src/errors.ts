@@ -1,4 +1,4 @@
-import { CredstackError, type CredstackErrorOptions } from "@credstack/errors";
+import { ConfigError, CredstackError } from "@credstack/errors";
 import {
   CorruptRecordError,
   IntegrityError,
@@ -22,9 +22,8 @@ export {
 /**
  * The file store was configured unsafely or inconsistently (no cipher without `insecurePlaintext`, a
  * directory readable by group or others, a directory owned by another user): code `ERR_INVALID_CONFIG`.
+ * @deprecated The same class as `ConfigError` from `@credstack/errors`; use that name.
  */
-export class FileStoreConfigError extends CredstackError {
-  constructor(message: string, options?: CredstackErrorOptions) {
-    super("ERR_INVALID_CONFIG", message, options);
-  }
-}
+export const FileStoreConfigError = ConfigError;
+/** @deprecated Use `ConfigError` from `@credstack/errors`. */
+export type FileStoreConfigError = ConfigError;

@@ -1,4 +1,9 @@
-import { CredstackError, type CredstackErrorOptions, InvalidArgumentError } from "@credstack/errors";
+import {
+  ConfigError,
+  CredstackError,
+  type CredstackErrorOptions,
+  InvalidArgumentError,
+} from "@credstack/errors";
 
 export type { CredstackErrorCode, CredstackErrorOptions } from "@credstack/errors";
 export { CredstackError, InvalidArgumentError };
@@ -100,9 +105,10 @@ export class LeaseUnavailableError extends CredstackError {
   }
 }
 
-/** A key, key file or key variable that is missing, malformed or unsafe: code `ERR_INVALID_CONFIG`. */
-export class KeyConfigError extends CredstackError {
-  constructor(message: string, options?: CredstackErrorOptions) {
-    super("ERR_INVALID_CONFIG", message, options);
-  }
-}
+/**
+ * A key, key file or key variable that is missing, malformed or unsafe: code `ERR_INVALID_CONFIG`.
+ * @deprecated The same class as `ConfigError` from `@credstack/errors`; use that name.
+ */
+export const KeyConfigError = ConfigError;
+/** @deprecated Use `ConfigError` from `@credstack/errors`. */
+export type KeyConfigError = ConfigError;

@@ -1,4 +1,4 @@
-import { isCredstackError } from "@credstack/errors";
+import { hasCode, isCredstackError } from "@credstack/errors";
 import { InvalidArgumentError } from "./errors.js";
 import type { CredentialKey } from "./key.js";
 import type { CredentialStore } from "./store.js";
@@ -61,8 +61,8 @@ export async function reseal(options: ResealOptions): Promise<ResealResult> {
       }
     } catch (error) {
       if (!isCredstackError(error)) throw error;
-      if (error.code === "ERR_VERSION_CONFLICT") skipped++;
-      else if (["ERR_INTEGRITY", "ERR_CORRUPT_RECORD", "ERR_INVALID_RECORD"].includes(error.code)) {
+      if (hasCode(error, "ERR_VERSION_CONFLICT")) skipped++;
+      else if (hasCode(error, "ERR_INTEGRITY", "ERR_CORRUPT_RECORD", "ERR_INVALID_RECORD")) {
         failed++;
         if (failures.length < 1000) failures.push({ key, code: error.code });
       } else throw error;

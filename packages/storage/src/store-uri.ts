@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { CredstackError, type CredstackErrorOptions } from "./errors.js";
+import { ConfigError } from "@credstack/errors";
 
 /**
  * A parsed store URI: which backend and where. Opening it (a cipher, a client) is the caller's job — the
@@ -23,12 +23,13 @@ export type StoreUri =
     }
   | { readonly kind: "legacy"; readonly dir: string };
 
-/** A store URI that cannot be parsed: code `ERR_INVALID_CONFIG`. The message never contains a password. */
-export class StoreUriError extends CredstackError {
-  constructor(message: string, options?: CredstackErrorOptions) {
-    super("ERR_INVALID_CONFIG", message, options);
-  }
-}
+/**
+ * A store URI that cannot be parsed: code `ERR_INVALID_CONFIG`. The message never contains a password.
+ * @deprecated The same class as `ConfigError` from `@credstack/errors`; use that name.
+ */
+export const StoreUriError = ConfigError;
+/** @deprecated Use `ConfigError` from `@credstack/errors`. */
+export type StoreUriError = ConfigError;
 
 /** Options of {@link parseStoreUri}. */
 export interface ParseStoreUriOptions {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AuthorizationTransaction, TransactionStore } from "@credstack/core";
-import { isCredstackError } from "@credstack/errors";
+import { hasCode } from "@credstack/errors";
 import type { CredentialRecord, CredentialStore } from "@credstack/storage";
 
 /**
@@ -15,8 +15,6 @@ export const sessionProvider = "credstack-gateway.session";
 export const codeClaimProvider = "credstack-gateway.code";
 /** Slugs configured providers may not use. @internal */
 export const reservedPrefix = "credstack-gateway";
-
-const isConflict = (error: unknown) => isCredstackError(error) && error.code === "ERR_VERSION_CONFLICT";
 
 /** A flow session as `GET /auth/status` reports it. @internal */
 export interface FlowSession {
@@ -72,7 +70,7 @@ export function flowRecords(store: CredentialStore, clock: () => number): FlowRe
       try {
         return await store.put(next, { expectedVersion: current.version });
       } catch (error) {
-        if (!isConflict(error)) throw error;
+        if (!hasCode(error, "ERR_VERSION_CONFLICT")) throw error;
       }
     }
     return undefined;
@@ -100,7 +98,7 @@ export function flowRecords(store: CredentialStore, clock: () => number): FlowRe
         // Compare-and-delete: of two replicas taking the same state, exactly one wins.
         if (!(await store.delete(key, { expectedVersion: record.version }))) return undefined;
       } catch (error) {
-        if (isConflict(error)) return undefined;
+        if (hasCode(error, "ERR_VERSION_CONFLICT")) return undefined;
         throw error;
       }
       const transaction = record.metadata?.transaction as AuthorizationTransaction | undefined;
@@ -127,7 +125,7 @@ export function flowRecords(store: CredentialStore, clock: () => number): FlowRe
         );
         return true;
       } catch (error) {
-        if (isConflict(error)) return false;
+        if (hasCode(error, "ERR_VERSION_CONFLICT")) return false;
         throw error;
       }
     },
@@ -208,7 +206,7 @@ export function flowRecords(store: CredentialStore, clock: () => number): FlowRe
           try {
             if (await store.delete(key, { expectedVersion: version })) removed++;
           } catch (error) {
-            if (!isConflict(error)) throw error;
+            if (!hasCode(error, "ERR_VERSION_CONFLICT")) throw error;
           }
         }
       }

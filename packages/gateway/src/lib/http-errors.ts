@@ -1,7 +1,17 @@
-import { isCredstackError } from "@credstack/errors";
-import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { type CredstackError, hasCode, isCredstackError } from "@credstack/errors";
+import type {
+  FastifyError,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaCompiler,
+  FastifySerializerCompiler,
+} from "fastify";
+import {
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+} from "fastify-type-provider-zod";
 import type { z } from "zod";
-import { issuesOf } from "./schemas.js";
 
 /** An answer other than 2xx, with a stable `error` code. @internal */
 export class HttpFailure extends Error {
@@ -16,13 +26,30 @@ export class HttpFailure extends Error {
   }
 }
 
-/** Parses `value` with `schema`, or fails with 400 `invalid_request` listing the issues. @internal */
-export function parseRequest<T>(schema: z.ZodType<T>, value: unknown, what = "body"): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw new HttpFailure(400, "invalid_request", `The request ${what} is invalid.`, issuesOf(result.error));
-  }
-  return result.data;
+/**
+ * Validates a route's input with its zod schema (fastify-type-provider-zod); an absent body is `{}`, so
+ * the issues name the missing fields. @internal
+ */
+export const requestValidator: FastifySchemaCompiler<z.ZodType> = (route) => {
+  const validate = validatorCompiler(route);
+  return (data) => validate(data ?? {});
+};
+
+/**
+ * Serializes 2xx answers through the route's zod schema (a mismatch is a bug: 500); other answers are
+ * built by the error handler or checked by the route, in the documented shapes. @internal
+ */
+export const answerSerializer: FastifySerializerCompiler<z.ZodType> = (route) =>
+  route.httpStatus?.startsWith("2") === true ? serializerCompiler(route) : (data) => JSON.stringify(data);
+
+/** A request that fails its route's schema: 400 `invalid_request` listing the issues (never the values). */
+function invalidRequest(error: FastifyError): HttpFailure {
+  const where = error.validationContext === "params" ? "path" : (error.validationContext ?? "body");
+  const issues = (error.validation ?? []).slice(0, 10).map((issue) => {
+    const path = issue.instancePath.split("/").filter(Boolean).join(".");
+    return `${path === "" ? "body" : path}: ${issue.message}`;
+  });
+  return new HttpFailure(400, "invalid_request", `The request ${where} is invalid.`, issues);
 }
 
 /** Fastify's own 4xx errors, answered with fixed messages (theirs may echo the URL, a header or the body). */
@@ -41,23 +68,13 @@ const byStatus: Record<number, readonly [string, string]> = {
 };
 
 /** Store errors meaning one record cannot be read (tampered, corrupt, sealed under a missing key). @internal */
-export function isUnreadable(error: unknown): boolean {
-  if (!isCredstackError(error)) return false;
-  return (
-    error.code === "ERR_INTEGRITY" ||
-    error.code === "ERR_CORRUPT_RECORD" ||
-    error.code === "ERR_KEY_NOT_FOUND"
-  );
+export function isUnreadable(error: unknown): error is CredstackError {
+  return hasCode(error, "ERR_INTEGRITY", "ERR_CORRUPT_RECORD", "ERR_KEY_NOT_FOUND");
 }
 
 /** Store errors meaning the store (or its cipher, or the lease) is down. @internal */
-export function isStoreDown(error: unknown): boolean {
-  if (!isCredstackError(error)) return false;
-  return (
-    error.code === "ERR_STORE_UNAVAILABLE" ||
-    error.code === "ERR_LEASE_UNAVAILABLE" ||
-    error.code === "ERR_CIPHER_UNAVAILABLE"
-  );
+export function isStoreDown(error: unknown): error is CredstackError {
+  return hasCode(error, "ERR_STORE_UNAVAILABLE", "ERR_LEASE_UNAVAILABLE", "ERR_CIPHER_UNAVAILABLE");
 }
 
 /**
@@ -112,6 +129,7 @@ export function errorHandler(
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
+  if (hasZodFastifySchemaValidationErrors(error)) error = invalidRequest(error as FastifyError);
   if (error instanceof HttpFailure) {
     reply.code(error.status).send({
       error: error.error,
@@ -122,7 +140,7 @@ export function errorHandler(
   }
   if (isCredstackError(error)) {
     const code = error.code;
-    if (code === "ERR_UNKNOWN_SCOPE" || code === "ERR_INVALID_ARGUMENT" || code === "ERR_INVALID_RECORD") {
+    if (hasCode(error, "ERR_UNKNOWN_SCOPE", "ERR_INVALID_ARGUMENT", "ERR_INVALID_RECORD")) {
       reply.code(400).send({
         error: code === "ERR_UNKNOWN_SCOPE" ? "unknown_scope" : "invalid_request",
         message: error.message,

@@ -15,26 +15,26 @@ const scopeNames = z
   .array(z.string().min(1).max(256))
   .max(64)
   .describe("Scope names in any form @credstack/scopes accepts for the provider (named, group, URL).");
+/** The `account` of a request: required for service keys, defaulted for delegated keys. */
+const requestAccount = account
+  .optional()
+  .describe("The account. Required for service keys; delegated keys default to the user's primary account.");
 const epochMs = z.number().int().nonnegative();
 const sessionId = z
   .string()
   .regex(/^[A-Za-z0-9_-]{16,64}$/)
   .describe("An authorization session id, from POST /auth/init or POST /auth/token.");
 
-/** `POST /auth/init` body. @internal */
+/** `POST /auth/init` body. The client library\'s types derive from it. */
 export const initRequest = z
   .strictObject({
     provider,
-    account: account
-      .optional()
-      .describe(
-        "The account. Required for service keys; delegated keys default to the user's primary account.",
-      ),
+    account: requestAccount,
     scopes: scopeNames.optional().describe("Scopes to request. Default: the provider's defaultScopes."),
   })
   .meta({ id: "InitRequest" });
 
-/** One authorization URL to open. @internal */
+/** One authorization URL to open. The client library\'s types derive from it. */
 export const authorizationFlow = z
   .strictObject({
     flow: z.string().describe("`main`, or a separate flow's name (Google Photos)."),
@@ -43,7 +43,7 @@ export const authorizationFlow = z
   })
   .meta({ id: "AuthorizationFlow" });
 
-/** `POST /auth/init` answer; also the body of a 403 `authorization_required` from `POST /auth/token`. @internal */
+/** `POST /auth/init` answer; also the body of a 403 `authorization_required` from `POST /auth/token`. The client library\'s types derive from it. */
 export const authorizationStarted = z
   .strictObject({
     sessionId,
@@ -54,15 +54,11 @@ export const authorizationStarted = z
   })
   .meta({ id: "AuthorizationStarted" });
 
-/** `POST /auth/token` body. @internal */
+/** `POST /auth/token` body. The client library\'s types derive from it. */
 export const tokenRequest = z
   .strictObject({
     provider,
-    account: account
-      .optional()
-      .describe(
-        "The account. Required for service keys; delegated keys default to the user's primary account.",
-      ),
+    account: requestAccount,
     scopes: scopeNames
       .optional()
       .describe("Scopes the token must carry. Default: the provider's defaultScopes."),
@@ -73,7 +69,7 @@ export const tokenRequest = z
   })
   .meta({ id: "TokenRequest" });
 
-/** `POST /auth/token` 200 answer. @internal */
+/** `POST /auth/token` 200 answer. The client library\'s types derive from it. */
 export const tokenResponse = z
   .strictObject({
     accessToken: z.string().describe("The access token (secret)."),
@@ -103,7 +99,7 @@ export const credentialUnreadable = z
   })
   .meta({ id: "CredentialUnreadable" });
 
-/** `GET /auth/status/:sessionId` answer. @internal */
+/** `GET /auth/status/:sessionId` answer. The client library\'s types derive from it. */
 export const sessionStatus = z
   .strictObject({
     sessionId,
@@ -139,19 +135,15 @@ export const accountProviders = z
   })
   .meta({ id: "AccountProviders" });
 
-/** `DELETE /auth/revoke` body. @internal */
+/** `DELETE /auth/revoke` body. The client library's types derive from it. */
 export const revokeRequest = z
   .strictObject({
     provider,
-    account: account
-      .optional()
-      .describe(
-        "The account. Required for service keys; delegated keys default to the user's primary account.",
-      ),
+    account: requestAccount,
   })
   .meta({ id: "RevokeRequest" });
 
-/** `DELETE /auth/revoke` answer. @internal */
+/** `DELETE /auth/revoke` answer. The client library\'s types derive from it. */
 export const revokeResponse = z
   .strictObject({
     deleted: z.boolean().describe("A stored credential existed and was deleted."),
@@ -179,6 +171,57 @@ export const errorResponse = z
     issues: z.array(z.string()).optional().describe("What is wrong with the request, for invalid_request."),
   })
   .meta({ id: "Error" });
+
+/** RFC 8693 names. @internal */
+export const tokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange";
+/** The only token type the token exchange issues. @internal */
+export const accessTokenType = "urn:ietf:params:oauth:token-type:access_token";
+/** `resource` naming a provider: `urn:credstack:provider:<slug>`. @internal */
+export const providerResourcePrefix = "urn:credstack:provider:";
+const formValue = z.string().max(8192);
+
+/** `POST /oauth/token` form (RFC 8693 §2.1); other fields (`client_id`, ...) are ignored. @internal */
+export const tokenExchangeRequest = z
+  .object({
+    grant_type: z.literal(tokenExchangeGrant),
+    subject_token: formValue.min(1).describe("The end user's token (a JWT the gateway verifies)."),
+    subject_token_type: z.enum([
+      "urn:ietf:params:oauth:token-type:jwt",
+      accessTokenType,
+      "urn:ietf:params:oauth:token-type:id_token",
+    ]),
+    resource: formValue.optional().describe(`${providerResourcePrefix}<provider slug>.`),
+    audience: formValue.optional().describe("The provider slug (when resource is absent)."),
+    scope: formValue.optional().describe("Space-separated scopes. Default: the provider's defaultScopes."),
+    requested_token_type: z.literal(accessTokenType).optional(),
+  })
+  .meta({ id: "TokenExchangeRequest" });
+
+/** `POST /oauth/token` 200 answer (RFC 8693 §2.2.1). @internal */
+export const tokenExchangeResponse = z
+  .strictObject({
+    access_token: z.string().describe("The provider access token (secret)."),
+    issued_token_type: z.literal(accessTokenType),
+    token_type: z.literal("Bearer"),
+    expires_in: z.number().int().nonnegative().optional(),
+    scope: z.string(),
+  })
+  .meta({ id: "TokenExchangeResponse" });
+
+/** `POST /oauth/token` error answer (RFC 6749 §5.2, with the gateway's `message`). @internal */
+export const oauthErrorResponse = z
+  .strictObject({
+    error: z
+      .string()
+      .describe(
+        "invalid_request, invalid_grant, invalid_target, invalid_scope, unsupported_grant_type, invalid_client, unauthorized_client, authorization_required.",
+      ),
+    message: z.string(),
+    error_description: z.string(),
+    authorization_url: z.url().optional().describe("authorization_required: the URL the user opens."),
+    session_id: sessionId.optional().describe("authorization_required: the session to poll."),
+  })
+  .meta({ id: "OAuthError" });
 
 /** Path parameters. @internal */
 export const sessionParams = z.strictObject({ sessionId });

@@ -1,4 +1,4 @@
-import { isCredstackError } from "@credstack/errors";
+import { hasCode } from "@credstack/errors";
 import type { CredentialInput, CredentialKey, CredentialRecord, CredentialStore } from "@credstack/storage";
 
 /** How often a compare-and-set write is retried after a concurrent write of the same key. */
@@ -19,7 +19,7 @@ export async function writeSlot(
     try {
       return await store.put(input, { expectedVersion: current?.version ?? 0 });
     } catch (error) {
-      if (attempt >= maxAttempts || !isCredstackError(error) || error.code !== "ERR_VERSION_CONFLICT") {
+      if (attempt >= maxAttempts || !hasCode(error, "ERR_VERSION_CONFLICT")) {
         throw error;
       }
     }
