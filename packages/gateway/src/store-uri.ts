@@ -3,6 +3,7 @@ import {
   type KeyReload,
   keySourcesFromEnv,
   openStore as openStoreWithKeys,
+  sealFormatFromEnv,
 } from "@credstack/open-store";
 import { type CredentialStore, parseStoreUri, type StoreUri } from "@credstack/storage";
 import { GatewayConfigError } from "./errors.js";
@@ -35,7 +36,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * (`CREDSTACK_KEY` + `CREDSTACK_PREVIOUS_KEYS`, `CREDSTACK_KEY_FILE`, `CREDSTACK_KEY_RING_FILE`,
  * `CREDSTACK_KMS_KEY_ID`/`_ENDPOINT`/`_REGION`), else (file stores only) the store directory's key
  * generations, created on first use. Client options: `CREDSTACK_STORE_TIMEOUT_MS`, `CREDSTACK_PG_POOL`,
- * `CREDSTACK_STORE_TLS_CA_FILE`.
+ * `CREDSTACK_STORE_TLS_CA_FILE`; `CREDSTACK_SEAL_FORMAT=1` during a rolling upgrade (docs/operations.md).
  * @throws GatewayConfigError for a bad URI; StoreConfigError (`ERR_INVALID_CONFIG`) for missing keys.
  */
 export async function openStore(
@@ -58,6 +59,7 @@ export async function openStore(
     cwd,
     create: true,
     client: clientOptionsFromEnv(env, cwd),
+    sealFormat: sealFormatFromEnv(env),
   });
   const warnings =
     uri.kind === "memory"

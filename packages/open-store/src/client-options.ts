@@ -45,3 +45,15 @@ export function clientOptionsFromEnv(env: Env = process.env, cwd = process.cwd()
     ...(ca === undefined || ca === "" ? {} : { tlsCaFile: resolve(cwd, ca) }),
   };
 }
+
+/**
+ * `CREDSTACK_SEAL_FORMAT` (`1` or `2`, default 2): the record seal format new writes use; `1` only while a
+ * rolling upgrade still runs processes that cannot open format 2.
+ * @throws StoreConfigError for another value.
+ */
+export function sealFormatFromEnv(env: Env = process.env): 1 | 2 {
+  const text = env.CREDSTACK_SEAL_FORMAT?.trim();
+  if (text === undefined || text === "" || text === "2") return 2;
+  if (text === "1") return 1;
+  throw new StoreConfigError("CREDSTACK_SEAL_FORMAT must be 1 or 2.", { source: "CREDSTACK_SEAL_FORMAT" });
+}

@@ -9,7 +9,11 @@ export {
   cipherFromKeySources,
   type KeyedCipher,
 } from "./cipher-from-keys.js";
-export { clientOptionsFromEnv, type StoreClientOptions } from "./client-options.js";
+export {
+  clientOptionsFromEnv,
+  type StoreClientOptions,
+  sealFormatFromEnv,
+} from "./client-options.js";
 export { StoreConfigError } from "./errors.js";
 export { type KeyRingEntry, readKeyRingFile } from "./key-ring-file.js";
 export {

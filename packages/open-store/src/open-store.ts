@@ -4,6 +4,7 @@ import {
   type Cipher,
   type CredentialStore,
   describeStoreUri,
+  formatOneCipher,
   memoryStore,
   parseStoreUri,
   type StoreUri,
@@ -28,6 +29,12 @@ export interface OpenStoreOptions {
   readonly fsync?: boolean;
   /** Use this cipher instead of the one the key sources give (a rotation's target ring). */
   readonly cipher?: { readonly cipher: Cipher; readonly source: string };
+  /**
+   * The record seal format new writes use. `1` only during a rolling upgrade from versions that cannot
+   * open format 2 (it wraps the cipher in `formatOneCipher`; docs/formats.md, "Record seal formats").
+   * @default 2
+   */
+  readonly sealFormat?: 1 | 2;
   /** Wraps the cipher before the store gets it (e.g. to observe key ids). */
   readonly wrapCipher?: (cipher: Cipher) => Cipher;
   /** Loads optional peers. @internal for tests */
@@ -149,7 +156,8 @@ export async function openStore(
     first = keyed;
   }
   const swappable: SwappableCipher = swappableCipher(first.cipher);
-  const cipher = options.wrapCipher === undefined ? swappable : options.wrapCipher(swappable);
+  const sealing = options.sealFormat === 1 ? formatOneCipher(swappable) : swappable;
+  const cipher = options.wrapCipher === undefined ? sealing : options.wrapCipher(sealing);
   const store = await backendOf(uri, cipher, options);
   let keySource = first.source;
   const reloadKeys = async (): Promise<KeyReload> => {

@@ -180,3 +180,35 @@ describe("openStore", () => {
     await expect(openStore(pgUri(), key, { importModule: broken })).rejects.toThrow("syntax error in module");
   });
 });
+
+describe("sealFormat", () => {
+  it("CREDSTACK_SEAL_FORMAT=1 writes records older versions open (format 1); both formats open", async () => {
+    const { recordSealFormatOf } = await import("@credstack/storage");
+    const { sealFormatFromEnv } = await import("../src/index.js");
+    expect(sealFormatFromEnv({})).toBe(2);
+    expect(() => sealFormatFromEnv({ CREDSTACK_SEAL_FORMAT: "3" })).toThrow(/must be 1 or 2/);
+    const dir = await tempDir();
+    const key = generateKey();
+    const seen: (1 | 2 | undefined)[] = [];
+    const observe = (inner: import("@credstack/storage").Cipher) => ({
+      ...inner,
+      id: inner.id,
+      async decrypt(sealed: Uint8Array, aad: Uint8Array) {
+        const opened = await inner.decrypt(sealed, aad);
+        seen.push(recordSealFormatOf(opened));
+        return opened;
+      },
+    });
+    const old = await openStore(
+      `file:${dir}`,
+      { keys: [key] },
+      { sealFormat: sealFormatFromEnv({ CREDSTACK_SEAL_FORMAT: "1" }) },
+    );
+    await old.store.put(record("a@example.com"), { expectedVersion: 0 });
+    await old.store.close();
+    const current = await openStore(`file:${dir}`, { keys: [key] }, { wrapCipher: observe });
+    expect((await current.store.get(record("a@example.com")))?.accessToken).toBe("at-a@example.com");
+    expect(seen).toEqual([1]);
+    await current.store.close();
+  });
+});
