@@ -252,4 +252,43 @@ describe("key rotation with two running gateways on Postgres (the operations run
     expect(failures.slice(0, 5)).toEqual([]);
     for (const gateway of gateways) gateway.child.kill("SIGTERM");
   });
+
+  it("reloads on SIGHUP (file watching off); a bad key-ring file keeps the current keys and the gateway up", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "credstack-sighup-"));
+    stops.push(() => rmSync(dir, { recursive: true, force: true }));
+    const ringPath = join(dir, "ring");
+    const [k1, k2] = [generateKey(), generateKey()];
+    writeFileSync(ringPath, `${keyToBase64(k1)}\n`, { mode: 0o600 });
+    const port = await freePort();
+    const gateway = start([gatewayBin], {
+      CREDSTACK_STORE: `file:${join(dir, "store")}`,
+      CREDSTACK_KEY_RING_FILE: ringPath,
+      CREDSTACK_KEY_WATCH_MS: "0",
+      CREDSTACK_GATEWAY_API_KEYS: `mcp:unrestricted:${hashApiKey(apiKey)}`,
+      CREDSTACK_GATEWAY_PORT: String(port),
+      CREDSTACK_GATEWAY_LOG: "off",
+    });
+    const health = async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/health`)).status === 200;
+      } catch {
+        return false;
+      }
+    };
+    await until(`gateway: ${gateway.output()}`, health);
+    writeFileSync(ringPath, `${keyToBase64(k2)}\n${keyToBase64(k1)}\n`, { mode: 0o600 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(gateway.output()).not.toContain("Keys reloaded"); // not watching: only the signal reloads
+    gateway.child.kill("SIGHUP");
+    await until("reload on SIGHUP", () => gateway.output().includes(`sealing with ${k2.id}, 2 key(s) open`));
+    writeFileSync(ringPath, "not-a-key\n", { mode: 0o600 });
+    gateway.child.kill("SIGHUP");
+    await until("failed reload", () =>
+      gateway.output().includes("Key reload failed, keeping the current keys"),
+    );
+    expect(gateway.output()).not.toContain("not-a-key");
+    expect(await health()).toBe(true);
+    gateway.child.kill("SIGTERM");
+    expect(await new Promise((resolve) => gateway.child.once("exit", resolve))).toBe(0);
+  });
 });
