@@ -32,6 +32,11 @@ export interface CipherFromKeySourcesOptions {
   readonly defaultDirectory?: string;
   /** Create `credstack.key` in `defaultDirectory` when it holds none. @default false */
   readonly create?: boolean;
+  /**
+   * What needs KMS, for the "is not installed" message (`--kms-key-id` in the CLI).
+   * @default "a KMS key (CREDSTACK_KMS_KEY_ID)"
+   */
+  readonly kmsPurpose?: string;
   /** Loads optional peers (`@credstack/kms`, `@aws-sdk/client-kms`). @internal for tests */
   readonly importModule?: ImportModule;
 }
@@ -42,6 +47,7 @@ async function kmsCiphers(
   ids: readonly string[],
   settings: KmsKeySource | undefined,
   importModule: ImportModule | undefined,
+  purpose = "a KMS key (CREDSTACK_KMS_KEY_ID)",
 ): Promise<Map<string, Cipher>> {
   const result = new Map<string, Cipher>();
   if (ids.length === 0) return result;
@@ -49,14 +55,14 @@ async function kmsCiphers(
   const { kmsCipher } = await loadOptional<typeof import("@credstack/kms")>(
     "@credstack/kms",
     packages,
-    "A KMS key",
+    purpose,
     "CREDSTACK_KMS_KEY_ID",
     importModule,
   );
   const { KMSClient } = await loadOptional<typeof import("@aws-sdk/client-kms")>(
     "@aws-sdk/client-kms",
     packages,
-    "A KMS key",
+    purpose,
     "CREDSTACK_KMS_KEY_ID",
     importModule,
   );
@@ -124,6 +130,7 @@ export async function cipherFromKeySources(
     entries.flatMap((entry) => (entry.kind === "kms" ? [entry.keyId] : [])),
     sources.kms,
     options.importModule,
+    options.kmsPurpose,
   );
   const aesKeys = uniqueKeys(entries.flatMap((entry) => (entry.kind === "aes" ? [entry.key] : [])));
   const [activeAes, ...previousAes] = aesKeys;

@@ -209,7 +209,7 @@ async function backendOf(uri: StoreUri, cipher: Cipher, options: OpenStoreOption
       const { postgresStore } = await loadOptional<typeof import("@credstack/storage-postgres")>(
         "@credstack/storage-postgres",
         ["@credstack/storage-postgres", "pg"],
-        "A postgres:// store",
+        "a postgres:// store",
         "CREDSTACK_STORE",
         options.importModule,
       );
@@ -235,14 +235,14 @@ async function backendOf(uri: StoreUri, cipher: Cipher, options: OpenStoreOption
       const { redisStore } = await loadOptional<typeof import("@credstack/storage-redis")>(
         "@credstack/storage-redis",
         install,
-        "A redis:// store",
+        "a redis:// store",
         "CREDSTACK_STORE",
         options.importModule,
       );
       const ioredis = await loadOptional<typeof import("ioredis")>(
         "ioredis",
         install,
-        "A redis:// store",
+        "a redis:// store",
         "CREDSTACK_STORE",
         options.importModule,
       );

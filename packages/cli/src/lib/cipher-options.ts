@@ -60,8 +60,11 @@ export const noCipherFlags = (flags: CipherFlags): boolean =>
  * @throws StoreConfigError (`ERR_INVALID_CONFIG`) saying what to install when KMS packages are missing.
  */
 export async function kmsCipherOf(flags: CipherFlags, keyId: string): Promise<Cipher> {
-  return (await cipherFromKeySources({ kms: { ...kmsSettingsOf(flags), keyId } })).cipher;
+  return (await cipherFromKeySources({ kms: { ...kmsSettingsOf(flags), keyId } }, { kmsPurpose })).cipher;
 }
+
+/** Named in the message when the optional KMS packages are missing. */
+const kmsPurpose = "--kms-key-id";
 
 function kmsSettingsOf(flags: CipherFlags, env: Env = process.env): KmsKeySource {
   const endpoint = flags.kmsEndpoint ?? env.CREDSTACK_KMS_ENDPOINT;
@@ -128,6 +131,7 @@ export async function cipherFor(
   const keyed = await cipherFromKeySources(sources, {
     ...(uri.kind === "file" ? { defaultDirectory: uri.dir } : {}),
     create: options.create,
+    kmsPurpose: noCipherFlags(flags) ? "CREDSTACK_KMS_KEY_ID" : kmsPurpose,
   });
   return { cipher: keyed.cipher, source: keyed.source };
 }

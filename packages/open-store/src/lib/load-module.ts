@@ -26,8 +26,10 @@ export async function loadOptional<T>(
       code === "MODULE_NOT_FOUND" ||
       /Cannot find (module|package)/.test(String((error as Error).message));
     if (!notFound) throw error;
+    const message = String((error as Error).message);
+    const missing = packages.find((name) => message.includes(`'${name}'`)) ?? specifier;
     throw new StoreConfigError(
-      `${purpose} needs ${packages.join(" and ")}, which ${packages.length > 1 ? "are" : "is"} not installed: npm install ${packages.join(" ")}.`,
+      `${missing} is not installed: install ${packages.join(" and ")} to use ${purpose} (npm install ${packages.join(" ")}).`,
       { cause: error, source },
     );
   }
