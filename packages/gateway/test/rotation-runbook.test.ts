@@ -170,7 +170,7 @@ describe("key rotation with two running gateways on Postgres (the operations run
       });
     }
 
-    // A steady load: 4 clients, each request to either gateway for a random stored credential.
+    // A steady load: 4 clients (each pausing 10 ms between requests), each request to either gateway for a random stored credential.
     let stop = false;
     let ok = 0;
     const failures: string[] = [];
@@ -190,6 +190,7 @@ describe("key rotation with two running gateways on Postgres (the operations run
         } catch (error) {
           failures.push(`${base} ${String(error)}`);
         }
+        await new Promise((resolve) => setTimeout(resolve, 10)); // steady, not saturating the machine
       }
     };
     const load = Promise.all([1, 2, 3, 4].map((seed) => client(seed)));
