@@ -22,7 +22,7 @@ const cliBin = join(
 );
 const apiKey = "csk_rotation_runbook_key_0123456789abcdefghij";
 const scopes = ["openid", "offline_access", "email", "api:read"];
-const records = 24;
+const records = 16;
 const aws = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1" };
 
 const stops: (() => Promise<void> | void)[] = [];
@@ -204,11 +204,19 @@ describe("key rotation with two running gateways on Postgres (the operations run
       return JSON.parse(result.stdout) as Record<string, number>;
     };
     await until("some load", () => ok > 50);
+    const phases: string[] = [];
+    let phaseStart = Date.now();
+    const phase = (name: string) => {
+      phases.push(`${name} ${((Date.now() - phaseStart) / 1000).toFixed(1)} s`);
+      phaseStart = Date.now();
+    };
 
     // AES → AES. 1: the new key seals everywhere, the old one still opens. 2: re-seal. 3: drop the old key.
     writeRing([aes(k2), aes(k1)]);
     await reloadedTo(k2.id, 2);
+    phase("reload");
     const aesReport = await cli(["reencrypt", "--current-key", "--json"]);
+    phase("AES→AES reencrypt");
     expect(aesReport).toMatchObject({ resealed: records, failed: 0, underOtherKeys: 0 });
     writeRing([aes(k2)]);
     await reloadedTo(k2.id, 1);
@@ -227,12 +235,15 @@ describe("key rotation with two running gateways on Postgres (the operations run
     const keyId = created.KeyMetadata?.Arn as string;
     writeRing([`kms:${keyId}`, aes(k2)]);
     await reloadedTo(keyId, 2);
+    phase("KMS key + reload");
     const kmsReport = await cli(["reencrypt", "--to-kms-key-id", keyId, "--json"]);
+    phase("AES→KMS reencrypt");
     expect(kmsReport).toMatchObject({ resealed: records, failed: 0, underOtherKeys: 0 });
     writeRing([`kms:${keyId}`]);
     await reloadedTo(keyId, 1);
     const afterKms = ok;
     await until("load under KMS alone", () => ok > afterKms + 50);
+    phase("load under KMS alone");
     stop = true;
     await load;
 
@@ -248,7 +259,7 @@ describe("key rotation with two running gateways on Postgres (the operations run
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
-      `rotation runbook: ${ok + failures.length} requests, ${failures.length} failed, ${seconds} s`,
+      `rotation runbook: ${ok + failures.length} requests, ${failures.length} failed, ${seconds} s (${phases.join(", ")})`,
     );
     expect(failures.slice(0, 5)).toEqual([]);
     for (const gateway of gateways) gateway.child.kill("SIGTERM");
