@@ -97,4 +97,36 @@ describe("storeFromEnv", () => {
       variable: "CREDSTACK_KEY",
     });
   });
+
+  it("opens CREDSTACK_STORE with the gateway's and the CLI's key sources (open-store)", async () => {
+    const { existsSync, writeFileSync } = await import("node:fs");
+    const { keySourcesFromEnv, openStore } = await import("@credstack/open-store");
+    const storeDir = dir();
+    const plain = await storeFromEnv({ CREDSTACK_STORE: `file:${storeDir}` });
+    expect(existsSync(join(storeDir, "credstack.key"))).toBe(true); // the key generations, as everywhere
+    expect(plain.warnings.join(" ")).toMatch(/Created a new store key/);
+    await plain.store.close();
+
+    const [oldKey, newKey] = [generateKey(), generateKey()];
+    const ring = join(mkdtempSync(join(tmpdir(), "credstack-ring-")), "ring");
+    writeFileSync(ring, `${keyToBase64(newKey)}\n${keyToBase64(oldKey)}\n`, { mode: 0o600 });
+    const uri = `file:${dir()}`;
+    const before = await openStore(uri, { keys: [oldKey] }, { create: false });
+    await before.store.put(
+      { provider: "google", account: "a@x.com", accessToken: "t" },
+      { expectedVersion: 0 },
+    );
+    await before.store.close();
+    const env = { CREDSTACK_STORE: uri, CREDSTACK_KEY_RING_FILE: ring };
+    const opened = await storeFromEnv(env);
+    expect((await opened.store.get({ provider: "google", account: "a@x.com" }))?.accessToken).toBe("t");
+    await opened.store.close();
+    const asGateway = await openStore(uri, keySourcesFromEnv(env));
+    expect(asGateway.sealingKeyId).toBe(newKey.id);
+    await asGateway.store.close();
+    await expect(storeFromEnv({ ...env, CREDSTACK_PREVIOUS_KEYS: "short" })).rejects.toMatchObject({
+      code: "ERR_INVALID_CONFIG",
+      variable: "CREDSTACK_PREVIOUS_KEYS[0]",
+    });
+  });
 });

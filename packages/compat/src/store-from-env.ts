@@ -1,12 +1,18 @@
 import { mkdir } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import {
-  type AesKey,
+  cipherFromKeySources,
+  clientOptionsFromEnv,
+  hasKeys,
+  type KeySources,
+  keySourcesFromEnv,
+  openStore,
+  StoreConfigError,
+} from "@credstack/open-store";
+import {
   aesGcmCipher,
   type Cipher,
   type CredentialStore,
-  keyFromBase64,
-  loadKeyFile,
   loadOrCreateKeyFile,
   memoryStore,
   parseStoreUri,
@@ -95,49 +101,46 @@ export function parseLegacyMode(env: Env): LegacyStorageMode | undefined {
   return mode;
 }
 
+/** Re-labels `@credstack/open-store`'s configuration errors with the variable at fault. */
+function asLegacy(error: unknown, fallback: string): never {
+  if (error instanceof StoreConfigError) {
+    throw new LegacyConfigError(
+      error.source?.startsWith("CREDSTACK_") ? error.source : fallback,
+      error.message,
+      {
+        cause: error,
+      },
+    );
+  }
+  throw error;
+}
+
 async function cipherFor(
   env: Env,
   cwd: string,
   dir: string | undefined,
   warnings: string[],
 ): Promise<Cipher> {
-  let key: AesKey;
-  const inline = value(env, "CREDSTACK_KEY");
-  const file = value(env, "CREDSTACK_KEY_FILE");
-  if (inline !== undefined) {
-    try {
-      key = keyFromBase64(inline, "CREDSTACK_KEY");
-    } catch (cause) {
-      throw new LegacyConfigError("CREDSTACK_KEY", "must be base64 of 32 bytes.", { cause });
-    }
-  } else if (file !== undefined) {
-    key = await loadKeyFile(resolve(cwd, file));
-  } else if (dir !== undefined) {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const created = await loadOrCreateKeyFile(join(dir, keyFileName));
-    key = created.key;
-    if (created.created) warnings.push(`Created a new store key in ${join(dir, keyFileName)}; back it up.`);
-  } else {
+  let sources: KeySources;
+  try {
+    sources = keySourcesFromEnv(env, cwd);
+  } catch (error) {
+    asLegacy(error, "CREDSTACK_KEY");
+  }
+  if (hasKeys(sources)) {
+    return (await cipherFromKeySources(sources).catch((error: unknown) => asLegacy(error, "CREDSTACK_KEY")))
+      .cipher;
+  }
+  if (dir === undefined) {
     throw new LegacyConfigError(
       "CREDSTACK_KEY",
-      "a shared store (postgres, redis) needs CREDSTACK_KEY or CREDSTACK_KEY_FILE; a local key file would lock out other instances.",
+      "a shared store (postgres, redis) needs CREDSTACK_KEY, CREDSTACK_KEY_FILE, CREDSTACK_KEY_RING_FILE or CREDSTACK_KMS_KEY_ID; a local key file would lock out other instances.",
     );
   }
-  return aesGcmCipher({ keyRing: { active: key } });
-}
-
-async function load(
-  options: StoreFromEnvOptions,
-  specifier: string,
-  install: string,
-): Promise<Record<string, unknown>> {
-  try {
-    return (await (options.importModule ?? ((s: string) => import(s)))(specifier)) as Record<string, unknown>;
-  } catch (cause) {
-    throw new LegacyConfigError("CREDSTACK_STORE", `this store needs ${install}: install ${install}.`, {
-      cause,
-    });
-  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const created = await loadOrCreateKeyFile(join(dir, keyFileName));
+  if (created.created) warnings.push(`Created a new store key in ${join(dir, keyFileName)}; back it up.`);
+  return aesGcmCipher({ keyRing: { active: created.key } });
 }
 
 async function fromUrl(
@@ -155,42 +158,28 @@ async function fromUrl(
       cause,
     });
   }
-  if (uri.kind === "memory") {
-    warnings.push("CREDSTACK_STORE=memory: credentials are lost when the process exits.");
-    return { store: memoryStore(), kind: "memory" };
-  }
-  if (uri.kind === "file") {
-    const cipher = await cipherFor(env, cwd, uri.dir, warnings);
-    return { store: fileStore({ dir: uri.dir, cipher }), kind: "file", storeDir: uri.dir };
-  }
   if (uri.kind === "legacy") {
     throw new LegacyConfigError(
       "CREDSTACK_STORE",
       "legacy: directories are read-only; import them with importLegacy() or `credstack import-legacy`.",
     );
   }
-  if (uri.kind === "postgres") {
-    const { table, schema } = uri;
-    const cipher = await cipherFor(env, cwd, undefined, warnings);
-    const adapter = await load(options, "@credstack/storage-postgres", "@credstack/storage-postgres and pg");
-    const open = adapter.postgresStore as (o: object) => CredentialStore;
-    const store = open({
-      connectionString: uri.connectionString,
-      cipher,
-      ...(table === undefined ? {} : { table }),
-      ...(schema === undefined ? {} : { schema }),
-    });
-    return { store, kind: "postgres" };
+  let keys: KeySources;
+  try {
+    keys = keySourcesFromEnv(env, cwd);
+  } catch (error) {
+    asLegacy(error, "CREDSTACK_KEY");
   }
-  const { prefix } = uri;
-  const cipher = await cipherFor(env, cwd, undefined, warnings);
-  const ioredis = await load(options, "ioredis", "ioredis");
-  const adapter = await load(options, "@credstack/storage-redis", "@credstack/storage-redis and ioredis");
-  const Redis = (ioredis.Redis ?? ioredis.default) as new (url: string, o: object) => unknown;
-  const client = new Redis(uri.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
-  const open = adapter.redisStore as (o: object) => CredentialStore;
-  const store = open({ client, cipher, closeClient: true, ...(prefix === undefined ? {} : { prefix }) });
-  return { store, kind: "redis" };
+  const opened = await openStore(uri, keys, {
+    cwd,
+    create: true,
+    client: clientOptionsFromEnv(env, cwd),
+    ...(options.importModule === undefined ? {} : { importModule: options.importModule }),
+  }).catch((error: unknown) => asLegacy(error, "CREDSTACK_STORE"));
+  if (uri.kind === "memory") {
+    warnings.push("CREDSTACK_STORE=memory: credentials are lost when the process exits.");
+  } else warnings.push(...opened.warnings);
+  return { store: opened.store, kind: uri.kind, ...(uri.kind === "file" ? { storeDir: uri.dir } : {}) };
 }
 
 /**
@@ -205,8 +194,11 @@ async function fromUrl(
  * | `MEMORY_ONLY` | `memoryStore()` |
  * | `MEMORY_WITH_BACKUP` | `withBackup(memoryStore(), fileStore(...encrypted...))` |
  *
- * Keys: `CREDSTACK_KEY` (base64 of 32 bytes), else `CREDSTACK_KEY_FILE`, else (file modes only)
- * `CREDENTIALS_DIR/.credstack_key`, created on first use. Postgres and Redis adapters are optional peers,
+ * A `CREDSTACK_STORE` URI is opened by `@credstack/open-store`, exactly as the gateway and the CLI open
+ * it: keys from `CREDSTACK_KEY` (+ `CREDSTACK_PREVIOUS_KEYS`), `CREDSTACK_KEY_FILE`,
+ * `CREDSTACK_KEY_RING_FILE`, `CREDSTACK_KMS_KEY_ID` (+ `_ENDPOINT`, `_REGION`), else (a `file:` URI) the
+ * key generations in its directory. The legacy file modes use the same variables, else
+ * `CREDENTIALS_DIR/.credstack_key`, created on first use. Postgres, Redis and KMS are optional peers,
  * loaded on demand. Invalid values are `LegacyConfigError` (`ERR_INVALID_CONFIG`) naming the variable.
  *
  * @example

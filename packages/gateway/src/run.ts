@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { isCredstackError } from "@credstack/errors";
+import type { KeyReload } from "@credstack/open-store";
 import { z } from "zod";
 import {
   apiKeyEntry,
@@ -13,7 +15,7 @@ import { GatewayConfigError } from "./errors.js";
 import { createGateway, type Gateway } from "./gateway.js";
 import { type ApiKeyEntry, generateApiKey } from "./lib/api-keys.js";
 import { issuesOf } from "./lib/schemas.js";
-import { openStore } from "./store-uri.js";
+import { type OpenedStore, openStore } from "./store-uri.js";
 
 /** Options of {@link runGateway}. */
 export interface RunGatewayOptions {
@@ -25,6 +27,11 @@ export interface RunGatewayOptions {
   readonly print?: (line: string) => void;
   /** Fastify logging. @default true unless CREDSTACK_GATEWAY_LOG=off */
   readonly logger?: boolean;
+  /**
+   * Reload the store keys on `SIGHUP` (and when the key-ring file or a key file changes, checked every
+   * `CREDSTACK_KEY_WATCH_MS`, default 1000; 0 turns watching off). @default true
+   */
+  readonly reloadKeys?: boolean;
 }
 
 /** A running gateway started by {@link runGateway}. */
@@ -74,6 +81,31 @@ async function localApiKeys(dir: string, print: (line: string) => void): Promise
   return entries;
 }
 
+/** Reloads the store keys on SIGHUP and on key file changes; returns the function that stops both. */
+function reloadKeysOf(
+  opened: OpenedStore,
+  env: Readonly<Record<string, string | undefined>>,
+  print: (line: string) => void,
+): () => void {
+  const report = (result: KeyReload | Error) =>
+    print(
+      result instanceof Error
+        ? `Key reload failed, keeping the current keys: ${isCredstackError(result) ? `${result.code}: ` : ""}${result.message}`
+        : `Keys reloaded: sealing with ${result.sealingKeyId}, ${result.keyCount} key(s) open (${result.source}).`,
+    );
+  const onHangup = () => {
+    opened.reloadKeys().then(report, report);
+  };
+  process.on("SIGHUP", onHangup);
+  const interval = Number(env.CREDSTACK_KEY_WATCH_MS ?? 1000);
+  const stopWatching =
+    Number.isFinite(interval) && interval > 0 ? opened.watchKeys(report, interval) : () => {};
+  return () => {
+    process.off("SIGHUP", onHangup);
+    stopWatching();
+  };
+}
+
 /**
  * Starts the gateway as `credstack-gateway` (and `pnpm start`) does: the config file
  * `CREDSTACK_GATEWAY_CONFIG` (default `./credstack-gateway.json` when present), the store
@@ -93,6 +125,7 @@ export async function runGateway(options: RunGatewayOptions = {}): Promise<Runni
   const resolved = resolveGatewayConfig(config, env);
   const opened = await openStore(resolved.store, env, cwd);
   for (const warning of opened.warnings) print(warning);
+  const stopReloading = options.reloadKeys === false ? () => {} : reloadKeysOf(opened, env, print);
   let redis: { quit(): Promise<unknown> } | undefined;
   try {
     let apiKeys = resolved.apiKeys;
@@ -130,12 +163,14 @@ export async function runGateway(options: RunGatewayOptions = {}): Promise<Runni
       gateway,
       url,
       async stop() {
+        stopReloading();
         await gateway.close();
         await redis?.quit().catch(() => {});
         await opened.store.close();
       },
     };
   } catch (error) {
+    stopReloading();
     await redis?.quit().catch(() => {});
     await opened.store.close();
     throw error;

@@ -1,18 +1,11 @@
-import { resolve } from "node:path";
 import {
-  type AesKey,
-  aesGcmCipher,
-  type Cipher,
-  type CredentialStore,
-  describeStoreUri,
-  keyFromBase64,
-  loadKeyFile,
-  loadOrCreateKeyDirectory,
-  memoryStore,
-  parseStoreUri,
-  type StoreUri,
-} from "@credstack/storage";
-import { fileStore } from "@credstack/storage-file";
+  clientOptionsFromEnv,
+  type KeyReload,
+  keySourcesFromEnv,
+  openStore as openStoreWithKeys,
+  sealFormatFromEnv,
+} from "@credstack/open-store";
+import { type CredentialStore, parseStoreUri, type StoreUri } from "@credstack/storage";
 import { GatewayConfigError } from "./errors.js";
 
 /** An opened store and what to say about it. */
@@ -26,26 +19,25 @@ export interface OpenedStore {
   readonly dir?: string;
   /** Notes for the operator (a key file was created, memory loses data). */
   readonly warnings: readonly string[];
+  /** Where the keys come from (never key material). */
+  readonly keySource: string;
+  /** Re-reads the key sources and uses the new keys for every later call (`SIGHUP`). */
+  reloadKeys(): Promise<KeyReload>;
+  /** Reloads keys when the key-ring file, a key file or the key directory changes; returns the stop. */
+  watchKeys(onReload: (result: KeyReload | Error) => void, intervalMs?: number): () => void;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-async function sharedCipher(env: Env, cwd: string): Promise<Cipher> {
-  const inline = env.CREDSTACK_KEY?.trim();
-  const file = env.CREDSTACK_KEY_FILE?.trim();
-  if (inline) return aesGcmCipher({ keyRing: { active: keyFromBase64(inline, "CREDSTACK_KEY") } });
-  if (file) return aesGcmCipher({ keyRing: { active: await loadKeyFile(resolve(cwd, file)) } });
-  throw new GatewayConfigError(
-    "A shared store (postgres, redis) needs CREDSTACK_KEY (base64 of 32 bytes) or CREDSTACK_KEY_FILE, the same on every replica.",
-  );
-}
-
 /**
- * Opens the store a URI names (parsed by `@credstack/storage`'s `parseStoreUri`): `file:./dir` (the
- * default `file:.credstack`), `memory:`, `postgres://…[?table=…&schema=…]`, `redis://…[?prefix=…]`. Keys:
- * `CREDSTACK_KEY`, else `CREDSTACK_KEY_FILE`, else (file stores only) the store directory's key files
- * (`credstack.key`, `credstack.<n>.key` — the CLI's rotation adds them), created on first use.
- * @throws GatewayConfigError for a bad or unsupported URI or a missing key.
+ * Opens the store a URI names with `@credstack/open-store` — the same URIs, keys and client options as
+ * the CLI and `@credstack/compat`: `file:./dir` (the default `file:.credstack`), `memory:`,
+ * `postgres://…[?table=…&schema=…]`, `redis://…[?prefix=…]`. Keys from the environment
+ * (`CREDSTACK_KEY` + `CREDSTACK_PREVIOUS_KEYS`, `CREDSTACK_KEY_FILE`, `CREDSTACK_KEY_RING_FILE`,
+ * `CREDSTACK_KMS_KEY_ID`/`_ENDPOINT`/`_REGION`), else (file stores only) the store directory's key
+ * generations, created on first use. Client options: `CREDSTACK_STORE_TIMEOUT_MS`, `CREDSTACK_PG_POOL`,
+ * `CREDSTACK_STORE_TLS_CA_FILE`; `CREDSTACK_SEAL_FORMAT=1` during a rolling upgrade (docs/operations.md).
+ * @throws GatewayConfigError for a bad URI; StoreConfigError (`ERR_INVALID_CONFIG`) for missing keys.
  */
 export async function openStore(
   text: string,
@@ -58,60 +50,31 @@ export async function openStore(
   } catch (cause) {
     throw new GatewayConfigError(`CREDSTACK_STORE: ${(cause as Error).message}`, { cause });
   }
-  const description = describeStoreUri(uri);
-  const warnings: string[] = [];
-  switch (uri.kind) {
-    case "memory":
-      warnings.push("memory: store — credentials are lost when the gateway stops.");
-      return { store: memoryStore(), kind: "memory", description, warnings };
-    case "file": {
-      let cipher: Cipher;
-      if (env.CREDSTACK_KEY?.trim() || env.CREDSTACK_KEY_FILE?.trim()) cipher = await sharedCipher(env, cwd);
-      else {
-        const { keys, createdPath } = await loadOrCreateKeyDirectory(uri.dir);
-        if (createdPath !== undefined) {
-          warnings.push(
-            `Created a new store key ${createdPath}; back it up (without it the store cannot be read).`,
-          );
-        }
-        cipher = aesGcmCipher({ keyRing: { active: keys[0] as AesKey, previous: keys.slice(1) } });
-      }
-      return {
-        store: fileStore({ dir: uri.dir, cipher }),
-        kind: "file",
-        description,
-        dir: uri.dir,
-        warnings,
-      };
-    }
-    case "postgres": {
-      const { postgresStore } = await import("@credstack/storage-postgres");
-      const store = postgresStore({
-        connectionString: uri.connectionString,
-        cipher: await sharedCipher(env, cwd),
-        ...(uri.table === undefined ? {} : { table: uri.table }),
-        ...(uri.schema === undefined ? {} : { schema: uri.schema }),
-        ...(env.CREDSTACK_PG_POOL === undefined ? {} : { maxConnections: Number(env.CREDSTACK_PG_POOL) }),
-      });
-      return { store, kind: "postgres", description, warnings };
-    }
-    case "redis": {
-      const [{ redisStore }, { Redis }] = await Promise.all([
-        import("@credstack/storage-redis"),
-        import("ioredis"),
-      ]);
-      const client = new Redis(uri.url, { maxRetriesPerRequest: 1 });
-      const store = redisStore({
-        client,
-        cipher: await sharedCipher(env, cwd),
-        closeClient: true,
-        ...(uri.prefix === undefined ? {} : { prefix: uri.prefix }),
-      });
-      return { store, kind: "redis", description, warnings };
-    }
-    case "legacy":
-      throw new GatewayConfigError(
-        "CREDSTACK_STORE: a legacy: directory is read-only; import it first (credstack import-legacy).",
-      );
+  if (uri.kind === "legacy") {
+    throw new GatewayConfigError(
+      "CREDSTACK_STORE: a legacy: directory is read-only; import it first (credstack import-legacy).",
+    );
   }
+  const opened = await openStoreWithKeys(uri, keySourcesFromEnv(env, cwd), {
+    cwd,
+    create: true,
+    client: clientOptionsFromEnv(env, cwd),
+    sealFormat: sealFormatFromEnv(env),
+  });
+  const warnings =
+    uri.kind === "memory"
+      ? ["memory: store — credentials are lost when the gateway stops."]
+      : opened.warnings;
+  return {
+    store: opened.store,
+    kind: uri.kind,
+    description: opened.description,
+    ...(uri.kind === "file" ? { dir: uri.dir } : {}),
+    warnings,
+    get keySource() {
+      return opened.keySource;
+    },
+    reloadKeys: () => opened.reloadKeys(),
+    watchKeys: (onReload, intervalMs) => opened.watchKeys(onReload, intervalMs),
+  };
 }

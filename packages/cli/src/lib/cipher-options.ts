@@ -1,13 +1,16 @@
-import { CredstackError } from "@credstack/errors";
+import {
+  cipherFromKeySources,
+  hasKeys,
+  type KeySources,
+  type KmsKeySource,
+  keySourcesFromEnv,
+} from "@credstack/open-store";
 import {
   type AesKey,
   aesGcmCipher,
   type Cipher,
-  cipherRing,
-  loadKeyDirectory,
-  loadKeyFile,
+  listKeyFiles,
   loadKeyFromEnv,
-  loadOrCreateKeyDirectory,
   type StoreUri,
 } from "@credstack/storage";
 import { UsageError } from "../io.js";
@@ -51,42 +54,34 @@ export function cipherFlagsOf(values: Record<string, unknown>, prefix = ""): Cip
 export const noCipherFlags = (flags: CipherFlags): boolean =>
   flags.keyFiles.length === 0 && flags.keyEnv === undefined && flags.kmsKeyId === undefined;
 
-/** The optional peers `--kms-key-id` needs; the CLI installs without them. */
-export const kmsPackages = ["@credstack/kms", "@aws-sdk/client-kms"] as const;
-
 /**
- * Runs `load` (an import of {@link kmsPackages}); when one of them is not installed (`@credstack/kms`
- * imports the AWS SDK in turn), a `CredstackError` (`ERR_INVALID_CONFIG`) saying what to install.
- */
-async function importKmsPackage<T>(load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const message = String((error as Error).message);
-    const missing = kmsPackages.find((name) => message.includes(`'${name}'`));
-    if ((error as { code?: unknown }).code !== "ERR_MODULE_NOT_FOUND" || missing === undefined) throw error;
-    throw new CredstackError(
-      "ERR_INVALID_CONFIG",
-      `${missing} is not installed: install ${kmsPackages.join(" and ")} to use --kms-key-id (npm install ${kmsPackages.join(" ")}).`,
-      { cause: error },
-    );
-  }
-}
-
-/**
- * A KMS cipher for a key id, with the client options from the flags. The AWS SDK and `@credstack/kms` are
- * optional peers of the CLI, loaded only here.
- * @throws CredstackError `ERR_INVALID_CONFIG` when either package is not installed.
+ * A KMS cipher for a key id, with the client options from the flags (or `CREDSTACK_KMS_ENDPOINT` /
+ * `CREDSTACK_KMS_REGION`). `@credstack/open-store` loads the AWS SDK only here.
+ * @throws StoreConfigError (`ERR_INVALID_CONFIG`) saying what to install when KMS packages are missing.
  */
 export async function kmsCipherOf(flags: CipherFlags, keyId: string): Promise<Cipher> {
-  const { kmsCipher } = await importKmsPackage(() => import("@credstack/kms"));
-  const { KMSClient } = await importKmsPackage(() => import("@aws-sdk/client-kms"));
-  const client = new KMSClient({
-    region: flags.kmsRegion ?? process.env.AWS_REGION ?? "us-east-1",
-    ...(flags.kmsEndpoint === undefined ? {} : { endpoint: flags.kmsEndpoint }),
-    maxAttempts: 2,
-  });
-  return kmsCipher({ client, keyId });
+  return (await cipherFromKeySources({ kms: { ...kmsSettingsOf(flags), keyId } }, { kmsPurpose })).cipher;
+}
+
+/** Named in the message when the optional KMS packages are missing. */
+const kmsPurpose = "--kms-key-id";
+
+function kmsSettingsOf(flags: CipherFlags, env: Env = process.env): KmsKeySource {
+  const endpoint = flags.kmsEndpoint ?? env.CREDSTACK_KMS_ENDPOINT;
+  const region = flags.kmsRegion ?? env.CREDSTACK_KMS_REGION;
+  return { ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}) };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The key sources the flags name (`--key-env` first, then `--key-file`s; `--kms-key-id` seals). */
+export function keySourcesOf(flags: CipherFlags): KeySources {
+  const kms = { ...kmsSettingsOf(flags), ...(flags.kmsKeyId === undefined ? {} : { keyId: flags.kmsKeyId }) };
+  return {
+    ...(flags.keyEnv === undefined ? {} : { keys: [loadKeyFromEnv(flags.keyEnv)] }),
+    ...(flags.keyFiles.length === 0 ? {} : { keyFiles: flags.keyFiles }),
+    kms,
+  };
 }
 
 /** A key ring cipher; the first key seals. */
@@ -105,42 +100,38 @@ export interface CipherChoice {
 }
 
 /**
- * The cipher for a store: the explicit flags, or — for `file:` stores without flags — the key files in
- * the store's directory (created on first use when `create`).
- * @throws UsageError when a postgres/redis store has no cipher option.
+ * The cipher for a store, from `@credstack/open-store`'s key sources: the explicit flags; else the
+ * environment (`CREDSTACK_KEY` + `CREDSTACK_PREVIOUS_KEYS`, `CREDSTACK_KEY_FILE`,
+ * `CREDSTACK_KEY_RING_FILE`, `CREDSTACK_KMS_KEY_ID`), as the gateway reads it; else, for `file:` stores,
+ * the key files in the store's directory (created on first use when `create`).
+ * @throws UsageError when a postgres/redis store has no key at all, or a `file:` store has no key file to read.
  */
 export async function cipherFor(
   uri: StoreUri,
   flags: CipherFlags,
   options: { create: boolean },
+  env: Env = process.env,
 ): Promise<CipherChoice | undefined> {
   if (uri.kind === "legacy" || uri.kind === "memory") return undefined;
-  if (noCipherFlags(flags)) {
-    if (uri.kind === "file") {
-      const keys = options.create
-        ? (await loadOrCreateKeyDirectory(uri.dir)).keys
-        : await loadKeyDirectory(uri.dir);
-      if (keys.length === 0) {
-        throw new UsageError(
-          `No key file in ${uri.dir} (credstack.key): the store has not been created yet; pass --key-file if its key lives elsewhere.`,
-        );
-      }
-      return { cipher: aesCipherOf(keys), source: `key files in ${uri.dir} (${keys.length} generation(s))` };
+  const sources = noCipherFlags(flags)
+    ? { ...keySourcesFromEnv(env), kms: { ...keySourcesFromEnv(env).kms, ...kmsSettingsOf(flags, env) } }
+    : keySourcesOf(flags);
+  if (!hasKeys(sources)) {
+    if (uri.kind !== "file") {
+      throw new UsageError(
+        `A ${uri.kind} store needs a cipher: pass --key-file <path>, --key-env <VAR> or --kms-key-id <id>, or set CREDSTACK_KEY, CREDSTACK_KEY_FILE, CREDSTACK_KEY_RING_FILE or CREDSTACK_KMS_KEY_ID.`,
+      );
     }
-    throw new UsageError(
-      `A ${uri.kind} store needs a cipher: pass --key-file <path>, --key-env <VAR> or --kms-key-id <id>.`,
-    );
+    if (!options.create && (await listKeyFiles(uri.dir)).length === 0) {
+      throw new UsageError(
+        `No key file in ${uri.dir} (credstack.key): the store has not been created yet; pass --key-file if its key lives elsewhere.`,
+      );
+    }
   }
-  const keys: AesKey[] = [];
-  if (flags.keyEnv !== undefined) keys.push(loadKeyFromEnv(flags.keyEnv));
-  for (const path of flags.keyFiles) keys.push(await loadKeyFile(path));
-  const parts = [
-    flags.kmsKeyId === undefined ? "" : "KMS",
-    flags.keyEnv === undefined ? "" : `$${flags.keyEnv}`,
-    flags.keyFiles.length === 0 ? "" : `${flags.keyFiles.length} key file(s)`,
-  ].filter(Boolean);
-  if (flags.kmsKeyId === undefined) return { cipher: aesCipherOf(keys), source: parts.join(" + ") };
-  const kms = await kmsCipherOf(flags, flags.kmsKeyId);
-  const cipher = keys.length === 0 ? kms : cipherRing({ active: kms, previous: [aesCipherOf(keys)] });
-  return { cipher, source: parts.join(" + ") };
+  const keyed = await cipherFromKeySources(sources, {
+    ...(uri.kind === "file" ? { defaultDirectory: uri.dir } : {}),
+    create: options.create,
+    kmsPurpose: noCipherFlags(flags) ? "CREDSTACK_KMS_KEY_ID" : kmsPurpose,
+  });
+  return { cipher: keyed.cipher, source: keyed.source };
 }

@@ -1,3 +1,4 @@
+import { clientOptionsFromEnv, openStore as openSharedStore } from "@credstack/open-store";
 import {
   type Cipher,
   type CredentialStore,
@@ -5,7 +6,6 @@ import {
   memoryStore,
   type StoreUri,
 } from "@credstack/storage";
-import { fileStore } from "@credstack/storage-file";
 import { UsageError } from "../io.js";
 import { type CipherFlags, cipherFor } from "./cipher-options.js";
 import { type ObservedCipher, observedCipher } from "./observed-cipher.js";
@@ -39,7 +39,11 @@ export interface OpenStoreOptions {
   readonly fsync?: boolean;
 }
 
-/** Opens a store from its URI (text or parsed) and cipher flags. */
+/**
+ * Opens a store from its URI (text or parsed) and cipher flags with `@credstack/open-store` — the same
+ * opener, keys and client options (`CREDSTACK_STORE_TIMEOUT_MS`, `CREDSTACK_PG_POOL`,
+ * `CREDSTACK_STORE_TLS_CA_FILE`) as the gateway; `legacy:` is read here (through compat).
+ */
 export async function openStore(text: string | StoreUri, options: OpenStoreOptions): Promise<OpenedStore> {
   const uri = typeof text === "string" ? parseStoreUri(text) : text;
   const label = describeStoreUri(uri);
@@ -53,44 +57,19 @@ export async function openStore(text: string | StoreUri, options: OpenStoreOptio
   }
   const choice = options.cipher ?? (await cipherFor(uri, options.flags, { create: options.create === true }));
   if (choice === undefined) throw new UsageError(`${label} needs a cipher.`);
-  const cipher = observedCipher(choice.cipher);
-  const store = await storeOf(uri, cipher, options);
-  return { store, uri, label, cipher, keySource: choice.source };
-}
-
-/** Opens the backend; drivers load only when their scheme is used, so the CLI starts fast. */
-async function storeOf(
-  uri: StoreUri,
-  cipher: ObservedCipher,
-  options: OpenStoreOptions,
-): Promise<CredentialStore> {
-  switch (uri.kind) {
-    case "file":
-      return fileStore({ dir: uri.dir, cipher, fsync: options.fsync !== false });
-    case "postgres": {
-      const { postgresStore } = await import("@credstack/storage-postgres");
-      return postgresStore({
-        connectionString: uri.connectionString,
-        cipher,
-        ...(uri.table === undefined ? {} : { table: uri.table }),
-        ...(uri.schema === undefined ? {} : { schema: uri.schema }),
-      });
-    }
-    case "redis": {
-      const [{ redisStore }, { Redis }] = await Promise.all([
-        import("@credstack/storage-redis"),
-        import("ioredis"),
-      ]);
-      const client = new Redis(uri.url, { maxRetriesPerRequest: 1, lazyConnect: true });
-      client.on("error", () => {}); // failures surface as ERR_STORE_UNAVAILABLE from the store's calls
-      return redisStore({
-        client,
-        cipher,
-        closeClient: true,
-        ...(uri.prefix === undefined ? {} : { prefix: uri.prefix }),
-      });
-    }
-    default:
-      throw new UsageError(`${uri.kind}: is not a sealed store.`);
-  }
+  let cipher: ObservedCipher | undefined;
+  const opened = await openSharedStore(
+    uri,
+    {},
+    {
+      cipher: choice,
+      wrapCipher: (inner) => {
+        cipher = observedCipher(inner);
+        return cipher;
+      },
+      fsync: options.fsync !== false,
+      client: clientOptionsFromEnv(),
+    },
+  );
+  return { store: opened.store, uri, label, cipher, keySource: choice.source };
 }
