@@ -1,7 +1,13 @@
-import { chmod, cp, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmod, cp, readdir, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
+import { aesGcmCipher, formatOneCipher, loadOrCreateKeyFile } from "@credstack/storage";
+import { fileStore } from "@credstack/storage-file";
+import { startRefreshLoop } from "@credstack/storage-test-suite";
 import { describe, expect, it } from "vitest";
-import { credstack, expectNoSecrets, openFileStore, seed, tempDir } from "./cli-env.js";
+import { credstack, expectNoSecrets, openFileStore, seed, seededRecord, tempDir } from "./cli-env.js";
 
 type Report = {
   healthy: boolean;
@@ -111,5 +117,59 @@ describe("credstack doctor", () => {
     expect(absent.status).toBe(4);
     expect(problems(absent.report)).toEqual(["store-missing"]);
     await store.close();
+  });
+
+  it("reports records sealed in the previous format; reencrypt --current-key upgrades them while a writer updates one", async () => {
+    const cwd = await tempDir();
+    const dir = join(cwd, ".credstack");
+    await (await openFileStore(dir)).close();
+    const { key } = await loadOrCreateKeyFile(join(dir, "credstack.key"));
+    const cipher = aesGcmCipher({ keyRing: { active: key } });
+    const old = fileStore({ dir, cipher: formatOneCipher(cipher), fsync: false });
+    for (let i = 1; i <= 6; i++) await old.put(seededRecord(i), { expectedVersion: 0 });
+    await old.close();
+
+    const before = await doctorJson(cwd);
+    expect(before.status).toBe(4);
+    expect(problems(before.report)).toEqual(["previous-seal-format"]);
+    const finding = before.report.findings.find((f) => f.check === "previous-seal-format");
+    expect(finding?.message).toMatch(/^6 record\(s\) are sealed in the previous format/);
+    expect(finding?.fix).toContain("credstack reencrypt --current-key");
+
+    // A refresh loop in this process while the CLI re-seals in another.
+    const store = fileStore({ dir, cipher, fsync: false });
+    const hot = { provider: "google", account: "user1@example.com" };
+    const loop = startRefreshLoop(store, hot);
+    const result = await credstack(["reencrypt", "--current-key", "--json"], { cwd });
+    const writes = await loop.stop();
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { resealed: number; skipped: number };
+    expect(report.resealed + report.skipped).toBe(6);
+    expect(report).toMatchObject({ failed: 0, underOtherKeys: 0, previousFormat: 0 });
+    expect((await store.get(hot))?.accessToken).toBe(`w${writes}`);
+    await store.close();
+    const after = await doctorJson(cwd);
+    expect(after.status, JSON.stringify(after.report)).toBe(0);
+  });
+
+  it("--fix removes temporary files of writers that are gone, never a live writer's", async () => {
+    const cwd = await tempDir();
+    const dir = join(cwd, ".credstack");
+    const store = await openFileStore(dir);
+    await seed(store, 2);
+    await store.close();
+    const host = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid as number;
+    const dead = `.tmp-c-abc.${host}.${gone}.0.0123456789ab`;
+    const live = `.tmp-c-abd.${host}.${process.pid}.0.0123456789ac`;
+    for (const name of [dead, live]) await writeFile(join(dir, name), "partial", { mode: 0o600 });
+
+    const fixed = await doctorJson(cwd, ["--fix"]);
+    expect(fixed.status).toBe(0);
+    expect(fixed.report.findings.find((f) => f.check === "leftover-temp-files")?.message).toBe(
+      "Removed 1 temporary file(s) left by writers that are gone.",
+    );
+    expect(fixed.report.findings.find((f) => f.check === "live-temp-files")?.message).toMatch(/^1 /);
+    expect((await readdir(dir)).filter((name) => name.startsWith(".tmp-"))).toEqual([live]);
   });
 });

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { aesGcmCipher, loadOrCreateKeyFile } from "@credstack/storage";
+import { aesGcmCipher, formatOneCipher, loadOrCreateKeyFile } from "@credstack/storage";
 import { postgresStore } from "@credstack/storage-postgres";
 import { describe, expect, it } from "vitest";
 import { parseStoreUri } from "../src/lib/store-uri.js";
@@ -87,7 +87,7 @@ describe("credstack rotate-key / reencrypt", () => {
     await store.close();
   });
 
-  it("reencrypt never loses a concurrent refresh (a second process doing CAS writes on postgres)", async () => {
+  it("reencrypt never loses a concurrent refresh (a second process doing CAS writes on postgres) and upgrades previous-format records", async () => {
     const cwd = await tempDir();
     const oldKeyFile = join(cwd, "old.key");
     const newKeyFile = join(cwd, "new.key");
@@ -95,7 +95,11 @@ describe("credstack rotate-key / reencrypt", () => {
     const { key: newKey } = await loadOrCreateKeyFile(newKeyFile);
     const uri = pgStore("reseal");
     const parsed = parseStoreUri(uri) as { connectionString: string; schema: string };
-    const seedStore = postgresStore({ ...parsed, cipher: aesGcmCipher({ keyRing: { active: oldKey } }) });
+    // Seeded in the previous seal format (1), as a version before whole-record authentication wrote them.
+    const seedStore = postgresStore({
+      ...parsed,
+      cipher: formatOneCipher(aesGcmCipher({ keyRing: { active: oldKey } })),
+    });
     await Promise.all(
       Array.from({ length: 300 }, (_, i) =>
         seedStore.put(
@@ -135,9 +139,10 @@ describe("credstack rotate-key / reencrypt", () => {
       skipped: number;
       failed: number;
       underOtherKeys: number;
+      previousFormat: number;
     };
     expect(report.resealed + report.skipped).toBe(300);
-    expect(report).toMatchObject({ failed: 0, underOtherKeys: 0 });
+    expect(report).toMatchObject({ failed: 0, underOtherKeys: 0, previousFormat: 0 });
     const counts = JSON.parse(written.stdout.trim().split("\n").at(-1) as string) as Record<string, number>;
 
     // Every refresh survived: counter and version match the writer's successful writes.

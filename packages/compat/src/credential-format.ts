@@ -135,6 +135,7 @@ const mappedKeys: Record<LegacyLayout, readonly string[]> = {
  *
  * @example
  * ```ts
+ * declare const text: string; // a legacy credentials file's content
  * const { layout, email, fields } = readLegacyCredentials(JSON.parse(text));
  * ```
  */
@@ -224,6 +225,8 @@ export interface FromLegacyOptions {
  *
  * @example
  * ```ts
+ * import type { CredentialStore } from "@credstack/storage";
+ * declare const text: string, store: CredentialStore;
  * const input = fromLegacyCredentials(JSON.parse(text), { account: "alice@example.com" });
  * await store.put(input, { expectedVersion: 0 });
  * ```
@@ -273,6 +276,9 @@ function emit(
  *
  * @example
  * ```ts
+ * import { writeFileSync } from "node:fs";
+ * import type { CredentialRecord } from "@credstack/storage";
+ * declare const record: CredentialRecord;
  * writeFileSync("alice_at_example_com_credentials.json", JSON.stringify(toLegacyCredentials(record), null, 2));
  * ```
  */

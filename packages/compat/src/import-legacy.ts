@@ -105,6 +105,8 @@ async function shredFile(path: string): Promise<void> {
  *
  * @example
  * ```ts
+ * import type { CredentialStore } from "@credstack/storage";
+ * declare const store: CredentialStore;
  * const report = await importLegacy({ dir: "./credentials", to: store, mapping: { bob_at_example_com: "bob@example.com" } });
  * for (const f of report.files) if (f.status !== "imported") console.warn(f.file, f.status, f.reason ?? f.code);
  * ```

@@ -55,7 +55,10 @@ export interface LegacyDirectoryStore extends CredentialStore {
  *
  * @example
  * ```ts
- * const legacy = legacyDirectoryStore({ dir: "./credentials", keys: { mcpApiKey: process.env.MCP_API_KEY } });
+ * import { type Cipher, migrate } from "@credstack/storage";
+ * import { fileStore } from "@credstack/storage-file";
+ * declare const cipher: Cipher;
+ * const legacy = legacyDirectoryStore({ dir: "./credentials", keys: { mcpApiKey: process.env.MCP_API_KEY! } });
  * await migrate({ from: legacy, to: fileStore({ dir: "./store", cipher }) });
  * ```
  */

@@ -34,6 +34,7 @@ function unconfigured(name: string): Source {
  *
  * @example
  * ```ts
+ * declare const bearer: BearerJwtOptions, refresher: Refresher, authorizer: Authorizer;
  * createResolver({ chain: defaultChain({ bearer, sessions: memorySessionStore(), refresher, authorizer }) });
  * ```
  */

@@ -162,6 +162,8 @@ interface HeldLease {
  *
  * @example
  * ```ts
+ * import type { CredentialStore } from "@credstack/storage";
+ * declare const store: CredentialStore, googleConfig: ProviderConfig;
  * const refresher = createRefresher({ store, providers: { google: googleConfig } });
  * ```
  */

@@ -61,7 +61,8 @@ function checkInput(input: ResolveInput): void {
  *
  * @example
  * ```ts
- * const resolver = createResolver({ chain: defaultChain({ store, refresher, authorizer }) });
+ * declare const refresher: Refresher, authorizer: Authorizer, request: Request;
+ * const resolver = createResolver({ chain: defaultChain({ refresher, authorizer }) });
  * const result = await resolver.resolve({ request, provider: "google", scopes: ["drive.readonly"] });
  * ```
  */

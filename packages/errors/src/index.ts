@@ -61,6 +61,7 @@ export interface CredstackErrorOptions {
  *
  * @example
  * ```ts
+ * import { resolveScopes } from "@credstack/scopes";
  * try { resolveScopes(["calendar_ful"]); }
  * catch (e) { if (isCredstackError(e) && e.code === "ERR_UNKNOWN_SCOPE") console.error(e.message); }
  * ```

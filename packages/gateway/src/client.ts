@@ -104,8 +104,11 @@ export interface GatewayClient {
    * `onAuthorizationRequired` (default: an MCP "authorization required" tool result) without running it.
    * @example
    * ```ts
+   * import { createGatewayClient } from "@credstack/gateway/client";
+   * declare function fetchDrive(accessToken: string, args: { user: string }): Promise<{ content: [] }>;
+   * const client = createGatewayClient({ url: "http://127.0.0.1:8787", apiKey: "csk_…" });
    * const listFiles = client.requireAuth(
-   *   { provider: "google", scopes: ["drive.readonly"], account: (args) => args.user },
+   *   { provider: "google", scopes: ["drive.readonly"], account: (args: { user: string }) => args.user },
    *   async (token, args) => fetchDrive(token.accessToken, args),
    * );
    * ```
@@ -134,7 +137,9 @@ export interface GatewayClient {
  * Creates a client of a credstack gateway.
  * @example
  * ```ts
- * const gateway = createGatewayClient({ url: process.env.GATEWAY_URL, apiKey: process.env.GATEWAY_API_KEY });
+ * import { createGatewayClient } from "@credstack/gateway/client";
+ * declare const env: { GATEWAY_URL: string; GATEWAY_API_KEY: string }; // process.env, checked
+ * const gateway = createGatewayClient({ url: env.GATEWAY_URL, apiKey: env.GATEWAY_API_KEY });
  * const { accessToken } = await gateway.getToken({ provider: "google", account: "alice@example.com" });
  * ```
  * @throws GatewayConfigError (`ERR_INVALID_CONFIG`) for a missing URL or API key.

@@ -147,6 +147,9 @@ const requestSerializer = (request: { method: string; url: string; id: string })
  *
  * @example
  * ```ts
+ * import type { ProviderConfig } from "@credstack/core";
+ * import type { CredentialStore } from "@credstack/storage";
+ * declare const store: CredentialStore, google: ProviderConfig, hash: string; // hash: from generateApiKey()
  * const gateway = await createGateway({ store, providers: { google }, apiKeys: [{ id: "mcp", hash }] });
  * await gateway.listen({ port: 8787 });
  * ```

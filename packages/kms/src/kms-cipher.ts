@@ -85,6 +85,7 @@ function encryptionContext(base: Readonly<Record<string, string>>, aad: Uint8Arr
  *
  * @example
  * ```ts
+ * import { KMSClient } from "@aws-sdk/client-kms";
  * const cipher = kmsCipher({ client: new KMSClient({ region: "eu-west-1" }), keyId: "alias/credstack" });
  * ```
  */

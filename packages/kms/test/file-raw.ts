@@ -32,6 +32,14 @@ export function rawFiles(root: string): RawAccess & { destroy(namespace: string)
       body.sealed = Buffer.from(sealed).toString("base64");
       await writeFile(path, JSON.stringify(body));
     },
+    async writeColumn(namespace, key, field, value) {
+      const path = await recordFile(join(root, namespace), key);
+      const body = JSON.parse(await readFile(path, "utf8"));
+      if (value === undefined) delete body[field];
+      else body[field] = value;
+      await writeFile(path, JSON.stringify(body));
+      return true;
+    },
     async destroy(namespace) {
       await rm(join(root, namespace), { recursive: true, force: true });
     },

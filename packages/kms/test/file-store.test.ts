@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import { aesGcmCipher, type Cipher, cipherRing, generateKey, reseal } from "@credstack/storage";
 import { fileStore } from "@credstack/storage-file";
-import { storeConformance } from "@credstack/storage-test-suite";
+import { startRefreshLoop, storeConformance } from "@credstack/storage-test-suite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kmsCipher } from "../src/index.js";
 import { rawFiles } from "./file-raw.js";
@@ -68,26 +68,10 @@ describe("switching a file store between aesGcmCipher and kmsCipher without down
       [aes, kms],
     ] as const) {
       const store = fileStore({ dir, cipher: cipherRing({ active, previous: [previous] }) });
-      let writes = 0;
-      let running = true;
-      const writer = (async () => {
-        // A "refresh" loop on one account while the re-seal runs: compare-and-set, retried on conflict.
-        while (running) {
-          const current = (await store.get({ provider: "google", account: "user7@x.com" }))!;
-          try {
-            await store.put(
-              { ...current, accessToken: `w${writes + 1}` },
-              { expectedVersion: current.version },
-            );
-            writes++;
-          } catch (error) {
-            if ((error as { code?: string }).code !== "ERR_VERSION_CONFLICT") throw error;
-          }
-        }
-      })();
+      // A "refresh" loop on one account while the re-seal runs: compare-and-set, retried on conflict.
+      const loop = startRefreshLoop(store, { provider: "google", account: "user7@x.com" });
       const result = await reseal({ store });
-      running = false;
-      await writer;
+      const writes = await loop.stop();
       expect(result.failed).toBe(0);
       expect(result.resealed + result.skipped).toBe(accounts.length);
       const only = fileStore({ dir, cipher: active }); // the old cipher is no longer needed

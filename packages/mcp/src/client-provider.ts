@@ -95,6 +95,9 @@ const tokenFields = new Set([
  *
  * @example
  * ```ts
+ * import type { CredentialStore } from "@credstack/storage";
+ * import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+ * declare const store: CredentialStore;
  * const provider = storeOAuthClientProvider({
  *   store, serverUrl: "https://mcp.example/mcp", redirectUrl: "http://127.0.0.1:8765/callback",
  *   clientMetadata: { client_name: "my agent", redirect_uris: ["http://127.0.0.1:8765/callback"] },

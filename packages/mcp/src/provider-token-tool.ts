@@ -154,6 +154,11 @@ function unauthorizedResult(reason: string, description: string): CallToolResult
  *
  * @example
  * ```ts
+ * import type { Resolver } from "@credstack/core";
+ * import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { z } from "zod";
+ * declare const server: McpServer, resolver: Resolver;
+ * declare function listFiles(accessToken: string, folder: string): Promise<string[]>;
  * server.registerTool("list_files", { inputSchema: { folder: z.string() } },
  *   withProviderToken(resolver, { provider: "google", scopes: ["drive.readonly"] }, async ({ token, args }) => {
  *     const files = await listFiles(token.accessToken, args.folder);

@@ -39,8 +39,10 @@ export interface StoreRegisteredClients extends OAuthRegisteredClientsStore {
  *
  * @example
  * ```ts
+ * import type { CredentialStore } from "@credstack/storage";
+ * declare const store: CredentialStore;
  * const clientsStore = storeRegisteredClients(store, { ttlMs: 7 * 24 * 3600_000 });
- * app.use(mcpAuthRouter({ provider: { clientsStore, ... }, issuerUrl }));
+ * // then: mcpAuthRouter({ provider: { clientsStore, … }, issuerUrl })
  * ```
  */
 export function storeRegisteredClients(

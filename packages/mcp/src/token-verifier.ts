@@ -88,11 +88,16 @@ function acceptedAudiences(audience: ResolverTokenVerifierOptions["audience"]): 
  *
  * @example
  * ```ts
- * const bearer = { jwksUrl, issuer, audience: "https://mcp.example/mcp" };
+ * import { type BearerJwtOptions, bearerJwt, createResolver } from "@credstack/core";
+ * import { requireBearerAuth } from "@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js";
+ * type Handler = ReturnType<typeof requireBearerAuth>;
+ * declare const jwksUrl: URL, issuer: string, resourceMetadataUrl: string;
+ * declare const app: { post(path: string, ...handlers: Handler[]): void }, handleMcp: Handler;
+ * const bearer: BearerJwtOptions = { jwksUrl, issuer, audience: "https://mcp.example/mcp" };
  * const verifier = resolverTokenVerifier(createResolver({ chain: [bearerJwt(bearer)] }), {
- *   audience: bearer.audience,
+ *   audience: "https://mcp.example/mcp",
  * });
- * const expectedResource = new URL(bearer.audience);
+ * const expectedResource = new URL("https://mcp.example/mcp");
  * app.post("/mcp", requireBearerAuth({ verifier, resourceMetadataUrl, expectedResource }), handleMcp);
  * ```
  */

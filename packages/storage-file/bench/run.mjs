@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { open, readFile, rename } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { aesGcmCipher, bindingOf, generateKey, sealRecord } from "@credstack/storage";
+import { aesGcmCipher, bindingOf, formatOneCipher, generateKey, sealRecord } from "@credstack/storage";
 import { fileStore } from "../dist/index.js";
 
 const maxOps = Number(process.env.BENCH_OPS ?? 2_000);
@@ -69,6 +69,9 @@ const stores = {
   sealed: fileStore({ dir: join(root, "sealed"), cipher }),
   plain: fileStore({ dir: join(root, "plain"), insecurePlaintext: true }),
   noSync: fileStore({ dir: join(root, "no-fsync"), cipher, fsync: false }),
+  // The previous record format (secrets only, clear columns not authenticated), beside it in the same run.
+  sealedV1: fileStore({ dir: join(root, "sealed-v1"), cipher: formatOneCipher(cipher) }),
+  noSyncV1: fileStore({ dir: join(root, "no-fsync-v1"), cipher: formatOneCipher(cipher), fsync: false }),
 };
 const versions = {};
 for (const [name, store] of Object.entries(stores)) {
@@ -127,6 +130,24 @@ const rows = [
     () => replace({ sync: true, syncDir: true }),
   ],
   ["put, fsync: false (aes-256-gcm)", put("noSync"), "temp + rename", () => replace({ sync: false })],
+  [
+    "get, whole-record seal (format 2)",
+    () => stores.sealed.get(key),
+    "get, previous format (1)",
+    () => stores.sealedV1.get(key),
+  ],
+  [
+    "put, fsync, whole-record seal (format 2)",
+    put("sealed"),
+    "put, fsync, previous format (1)",
+    put("sealedV1"),
+  ],
+  [
+    "put, fsync: false, whole-record seal (format 2)",
+    put("noSync"),
+    "put, fsync: false, previous format (1)",
+    put("noSyncV1"),
+  ],
 ];
 const results = [];
 for (const [name, fn, baselineName, baseline] of rows)

@@ -25,14 +25,15 @@ import {
   splitRecord,
   VersionConflictError,
 } from "@credstack/storage";
-import { removeOldTempFiles, replaceFile, syncDirectory } from "./lib/atomic-write.js";
+import { replaceFile, syncDirectory } from "./lib/atomic-write.js";
 import { preparePrivateDirectory } from "./lib/directory.js";
 import { acquireLock, releaseLock } from "./lib/file-lock.js";
-import { fileNameOf, type RecordFileName } from "./lib/file-names.js";
+import { fileNameOf, lockNameOf, type RecordFileName } from "./lib/file-names.js";
 import { errnoOf, io, readWhole } from "./lib/io.js";
 import { keyQueue } from "./lib/key-queue.js";
 import { listKeys } from "./lib/list-keys.js";
 import { decodeRecordFile, encodeRecordFile, type FilePayload, type RecordFile } from "./lib/record-file.js";
+import { sweepTempFiles } from "./lib/temp-files.js";
 import { type FileStoreOptions, resolveOptions, warnPlaintextOnce } from "./options.js";
 
 /**
@@ -64,7 +65,7 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
 
   const ready = io(`prepare ${dir}`, async () => {
     await preparePrivateDirectory(dir, settings.allowLooseDirectory);
-    await removeOldTempFiles(dir, Date.now());
+    await sweepTempFiles(dir);
   });
   ready.catch(() => {}); // reported by every call instead
 
@@ -92,13 +93,13 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
 
   async function writeRecordFile(file: RecordFileName, record: CredentialRecord, payload: FilePayload) {
     const bytes = encodeRecordFile(splitRecord(record).columns, payload);
-    await io(`write ${join(dir, file.name)}`, () => replaceFile(dir, file.name, bytes, settings.fsync));
+    await io(`write ${join(dir, file.name)}`, () => replaceFile(dir, file, bytes, settings.fsync));
   }
 
   /** Runs `work` holding the key: in-process queue first, then the cross-process lock file. */
   function withKeyLock<T>(key: CredentialKey, file: RecordFileName, work: () => Promise<T>): Promise<T> {
     return serialize(file.stem, async () => {
-      const path = join(dir, `.lock-${file.stem}`);
+      const path = join(dir, lockNameOf(file.stem));
       const held = await io(`lock ${path}`, () =>
         acquireLock(path, { ttlMs: settings.staleLockMs, waitMs: settings.lockTimeoutMs, now: Date.now }),
       );
@@ -117,7 +118,9 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
 
   /**
    * Writes `input` under the key lock unless `skip(storedVersion)` is true (then `undefined`). The
-   * secrets are sealed before the lock is taken (they do not depend on the version), so the lock is held only for I/O.
+   * record is sealed before the lock is taken — its version is known (`expectedVersion + 1`, or the
+   * copy's) — so the lock is held only for I/O; only a put whose input lacks the stored creation time
+   * is sealed again under the lock, because the seal covers that time too.
    */
   async function write(
     input: CredentialInput,
@@ -127,7 +130,9 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
     await begin();
     checkPutOptions(putOptions);
     const key = normalizeKey(input);
-    const payload = await payloadOf(recordToWrite(input, putOptions, undefined, now()));
+    const at = now();
+    const planned = recordToWrite(input, putOptions, undefined, at);
+    const payload = await payloadOf(planned);
     const file = fileNameOf(key);
     return withKeyLock(key, file, async () => {
       const current = await readRecordFile(key, file);
@@ -137,9 +142,10 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
         input,
         { ...putOptions, expectedVersion: stored },
         current?.columns.createdAt,
-        now(),
+        at,
       );
-      await writeRecordFile(file, record, payload);
+      const same = record.version === planned.version && record.createdAt === planned.createdAt;
+      await writeRecordFile(file, record, same ? payload : await payloadOf(record));
       return record;
     });
   }

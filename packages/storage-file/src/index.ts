@@ -12,4 +12,5 @@ export {
   VersionConflictError,
 } from "./errors.js";
 export { fileStore } from "./file-store.js";
+export { sweepTempFiles, type TempSweep } from "./lib/temp-files.js";
 export type { FileStoreOptions } from "./options.js";

@@ -2,10 +2,11 @@ import { join } from "node:path";
 import { type CredentialStore, memoryStore, withBackup } from "@credstack/storage";
 import { type RawAccess, storeConformance } from "@credstack/storage-test-suite";
 import { fileStore } from "../src/index.js";
-import { rawFiles, tempRoot } from "./harness.js";
+import { directoryFailures, rawFiles, tempRoot } from "./harness.js";
 
 const root = tempRoot("conformance");
 const raw = rawFiles(root);
+const failures = directoryFailures(root);
 
 storeConformance(
   "fileStore",
@@ -14,6 +15,7 @@ storeConformance(
       fileStore({ dir: join(root, namespace), ...(cipher && { cipher }) }),
     destroy: raw.destroy,
     raw,
+    failures,
   },
   { encrypted: true },
 );
@@ -28,6 +30,11 @@ const rawBehindCache: RawAccess = {
   async writeSealed(namespace, key, sealed) {
     await raw.writeSealed(namespace, key, sealed);
     for (const primary of primaries.get(namespace) ?? []) await primary.delete(key);
+  },
+  async writeColumn(namespace, key, field, value) {
+    const wrote = await raw.writeColumn(namespace, key, field, value);
+    for (const primary of primaries.get(namespace) ?? []) await primary.delete(key);
+    return wrote;
   },
 };
 
@@ -44,6 +51,7 @@ storeConformance(
       await raw.destroy(namespace);
     },
     raw: rawBehindCache,
+    failures,
   },
   { encrypted: true },
 );
@@ -53,6 +61,7 @@ storeConformance(
   {
     open: async ({ namespace }) => fileStore({ dir: join(root, namespace), insecurePlaintext: true }),
     destroy: raw.destroy,
+    failures,
   },
   { encrypted: false },
 );

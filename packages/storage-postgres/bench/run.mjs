@@ -1,7 +1,7 @@
 // Benchmarks for @credstack/storage-postgres against the raw driver doing the same round trip
 // (pool.query with the same SQL shape), measured in the same run. Needs `pnpm build` first (turbo
 // does that). Uses CREDSTACK_TEST_PG_URL, or starts a throwaway PostgreSQL (@credstack/test-services).
-import { aesGcmCipher, generateKey } from "@credstack/storage";
+import { aesGcmCipher, formatOneCipher, generateKey } from "@credstack/storage";
 import pg from "pg";
 import { postgresStore } from "../dist/index.js";
 
@@ -18,7 +18,10 @@ if (!url) {
 const schema = `bench_${process.pid}`;
 const pool = new pg.Pool({ connectionString: url, max: 4 });
 pool.on("error", () => {});
-const store = postgresStore({ pool, schema, cipher: aesGcmCipher({ keyRing: { active: generateKey() } }) });
+const cipher = aesGcmCipher({ keyRing: { active: generateKey() } });
+const store = postgresStore({ pool, schema, cipher });
+// The previous record format (secrets only, clear columns not authenticated), beside it in the same run.
+const storeV1 = postgresStore({ pool, schema, cipher: formatOneCipher(cipher) });
 const records = `"${schema}"."credstack_credentials"`;
 
 /** p50 in µs and ops/s of `samples` timed calls. */
@@ -115,6 +118,22 @@ try {
     },
   );
 
+  // Whole-record authentication (format 2) against the previous format (1), alternating.
+  const keyV1 = { provider: "google", account: "bench-v1@example.com" };
+  let currentV1 = await storeV1.put({ ...current, ...keyV1, version: undefined }, { expectedVersion: 0 });
+  const [getV2, getV1] = await measurePair(
+    () => store.get(key),
+    () => storeV1.get(keyV1),
+  );
+  const [putV2, putV1] = await measurePair(
+    async () => {
+      current = await store.put(current, { expectedVersion: current.version });
+    },
+    async () => {
+      currentV1 = await storeV1.put(currentV1, { expectedVersion: currentV1.version });
+    },
+  );
+
   const now = Date.now();
   const bulk = Array.from({ length: bulkSize }, (_, i) => ({
     provider: "bulk",
@@ -144,10 +163,14 @@ try {
     );
   line("store.get (open + validate)", getAdapter, "pool.query same SELECT", getRaw);
   line("store.put (CAS update, seal)", putAdapter, "pool.query same UPDATE … WHERE version", putRaw);
+  line("store.get, whole-record seal (format 2)", getV2, "store.get, previous format (1)", getV1);
+  line("store.put, whole-record seal (format 2)", putV2, "store.put, previous format (1)", putV1);
   console.log(
     `| store.putMany ${bulkSize} records | ${fmt(bulkSize / bulkSeconds)} records/s | — | total ${(bulkSeconds * 1000).toFixed(0)} ms | | | |`,
   );
-  console.log("\ntarget: adapter p50 within 1.3× of the raw driver for get and put");
+  console.log(
+    "\ntarget: adapter p50 within 1.3× of the raw driver for get and put; format 2 within 1.05× of format 1",
+  );
 } finally {
   await store.close();
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});

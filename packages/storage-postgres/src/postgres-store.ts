@@ -123,6 +123,8 @@ const ignoreIdleError = (): void => {};
  * @throws StoreUnavailableError (`ERR_STORE_UNAVAILABLE`) when the database cannot be reached or refuses.
  * @example
  * ```ts
+ * import type { Pool } from "pg";
+ * declare const pool: Pool; // a pool whose role may create tables
  * await migrateSchema(pool, { schema: "auth" }); // in a deploy step
  * ```
  */
@@ -146,7 +148,9 @@ const toMigrationError = (error: unknown): unknown =>
  * leases in a lease table; keyset listing; batched `putMany`.
  * @example
  * ```ts
- * const store = postgresStore({ connectionString: process.env.DATABASE_URL, cipher });
+ * import type { Cipher } from "@credstack/storage";
+ * declare const cipher: Cipher;
+ * const store = postgresStore({ connectionString: process.env.DATABASE_URL!, cipher });
  * const record = await store.get({ provider: "google", account: "a@x.com" });
  * ```
  */
@@ -219,7 +223,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         );
         if (result.rowCount === 1) return true;
         if (expected === undefined) return false;
-        const actual = await storedVersion(context, normal);
+        const actual = (await storedVersion(context, normal)).version;
         if (actual === 0) return false;
         throw new VersionConflictError(normal, expected, actual);
       }),

@@ -1,7 +1,14 @@
 // Benchmarks for @credstack/storage-redis against the raw driver doing the same round trip, measured in the
 // same run (interleaved rounds). Run with `pnpm bench` after `pnpm build`. Uses CREDSTACK_TEST_REDIS_URL
 // when set, else starts a throwaway redis-server on a random loopback port.
-import { aesGcmCipher, generateKey, openRecord, recordToWrite, sealRecord } from "@credstack/storage";
+import {
+  aesGcmCipher,
+  formatOneCipher,
+  generateKey,
+  openRecord,
+  recordToWrite,
+  sealRecord,
+} from "@credstack/storage";
 import { startRedis } from "@credstack/test-services";
 import { Redis } from "ioredis";
 import { redisStore } from "../dist/index.js";
@@ -17,6 +24,8 @@ const client = new Redis(url, { maxRetriesPerRequest: 1 });
 const prefix = `bench:${process.pid}`;
 const cipher = aesGcmCipher({ keyRing: { active: generateKey() } });
 const store = redisStore({ client, cipher, prefix });
+// The previous record format (secrets only, clear columns not authenticated), beside it in the same run.
+const storeV1 = redisStore({ client, cipher: formatOneCipher(cipher), prefix: `${prefix}:v1` });
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
@@ -47,6 +56,24 @@ async function compare(adapter, baseline) {
     return { p50: percentile(s.us, 0.5), opsPerSec: (s.us.length / s.ms) * 1000 };
   };
   return { adapter: stats(a), baseline: stats(b) };
+}
+
+/** Calls of `a` and `b` alternating one by one (the load hits both alike); p50 µs and ops/s of each. */
+async function alternate(a, b) {
+  const scratch = [];
+  await sample(a, warmup, scratch);
+  await sample(b, warmup, scratch);
+  const sa = { us: [], ms: 0 };
+  const sb = { us: [], ms: 0 };
+  for (let i = 0; i < rounds * perRound; i++) {
+    sa.ms += await sample(a, 1, sa.us);
+    sb.ms += await sample(b, 1, sb.us);
+  }
+  const stats = (s) => {
+    s.us.sort((x, y) => x - y);
+    return { p50: percentile(s.us, 0.5), opsPerSec: (s.us.length / s.ms) * 1000 };
+  };
+  return { adapter: stats(sa), baseline: stats(sb) };
 }
 
 const key = { provider: "google", account: "bench@example.com" };
@@ -124,6 +151,29 @@ const putContract = await compare(
 );
 rows.push(["put (CAS)", putContract, "recordToWrite + sealRecord + HSET"]);
 
+// Whole-record authentication (format 2) against the previous format (1), alternating rounds.
+let currentV1 = await storeV1.put(input, { expectedVersion: 0 });
+rows.push([
+  "get, whole-record seal (format 2)",
+  await alternate(
+    () => store.get(key),
+    () => storeV1.get(key),
+  ),
+  "get, previous format (1)",
+]);
+rows.push([
+  "put, whole-record seal (format 2)",
+  await alternate(
+    async () => {
+      current = await store.put(current, { expectedVersion: current.version });
+    },
+    async () => {
+      currentV1 = await storeV1.put(currentV1, { expectedVersion: currentV1.version });
+    },
+  ),
+  "put, previous format (1)",
+]);
+
 // putMany: 10 000 records copied in one call, against raw HSET pipelines of the same hashes.
 const records = Array.from({ length: bulkCount }, (_, i) => ({
   ...input,
@@ -163,10 +213,11 @@ console.log(
 // Clean up.
 let cursor = "0";
 do {
-  const [next, keys] = await client.scan(cursor, "MATCH", `{${prefix}}*`, "COUNT", 1000);
+  const [next, keys] = await client.scan(cursor, "MATCH", `{${prefix}*`, "COUNT", 1000);
   cursor = next;
   if (keys.length > 0) await client.unlink(...keys);
 } while (cursor !== "0");
 await store.close();
+await storeV1.close();
 await client.quit();
 await server?.stop();

@@ -17,7 +17,6 @@ import {
   openRecord,
   type PutManyOutcome,
   type PutOptions,
-  parseRecord,
   recordToWrite,
   type StopWatching,
   type StoreChange,
@@ -78,7 +77,7 @@ const positiveInteger = (value: number | undefined, name: string): void => {
 
 /** Writes one record by the write script; returns the record as stored. */
 type WriteOne = (record: CredentialRecord, expected: number, keepCreated: boolean) => Promise<WriteResult>;
-type WriteResult = { written: true; created: number } | { written: false; actual: number };
+type WriteResult = { written: true } | { written: false; actual: number; storedCreatedAt?: number };
 
 /**
  * A credential store in Redis: one hash per credential, compare-and-set and delete in Lua scripts
@@ -88,7 +87,7 @@ type WriteResult = { written: true; created: number } | { written: false; actual
  * with an ioredis `Redis` or `Cluster`; every key of a store shares the hash tag `{prefix}`.
  *
  * @example
- * ```ts
+ * ```ts needs-server
  * import { Redis } from "ioredis";
  * import { aesGcmCipher, loadKeyFromEnv } from "@credstack/storage";
  * import { redisStore } from "@credstack/storage-redis";
@@ -150,9 +149,8 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
     if (reply[0] === -2) {
       throw new CorruptRecordError("Stored key is not a credstack record.", location(normalizeKey(record)));
     }
-    return reply[0] === 1
-      ? { written: true, created: Number(reply[2]) }
-      : { written: false, actual: reply[1] };
+    if (reply[0] === -3) return { written: false, actual: reply[1], storedCreatedAt: Number(reply[2]) };
+    return reply[0] === 1 ? { written: true } : { written: false, actual: reply[1] };
   };
 
   return {
@@ -170,13 +168,22 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       checkPutOptions(putOptions);
       const key = normalizeKey(input);
       const copy = putOptions.copy === true;
-      const record = recordToWrite(input, putOptions, undefined, now());
-      const result = await writeOne(record, putOptions.expectedVersion, !copy);
-      if (!result.written) throw new VersionConflictError(key, putOptions.expectedVersion, result.actual);
-      announce(client, channel, key, record.version);
-      // A CAS write keeps the stored creation time, which only the script knew.
-      if (copy || result.created === record.createdAt) return record;
-      return parseRecord({ ...record, createdAt: result.created });
+      const at = now();
+      let record = recordToWrite(input, putOptions, undefined, at);
+      // A CAS write keeps the stored creation time, which the seal covers: when the input did not carry
+      // it, the script says which it is and the record is sealed again with it.
+      for (let attempt = 1; ; attempt++) {
+        const result = await writeOne(record, putOptions.expectedVersion, !copy);
+        if (result.written) {
+          announce(client, channel, key, record.version);
+          return record;
+        }
+        const created = result.storedCreatedAt;
+        if (created === undefined || attempt >= 3) {
+          throw new VersionConflictError(key, putOptions.expectedVersion, result.actual);
+        }
+        record = recordToWrite(input, putOptions, created, at);
+      }
     },
 
     async delete(key, deleteOptions: DeleteOptions = {}) {

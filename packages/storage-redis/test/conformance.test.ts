@@ -1,21 +1,44 @@
-import { storeConformance } from "@credstack/storage-test-suite";
+import { type FaultProxy, storeConformance, tcpFaultProxy } from "@credstack/storage-test-suite";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll } from "vitest";
 import { redisStore } from "../src/index.js";
 import { keyLayout } from "../src/lib/keys.js";
 import { connect, deleteKeys, dumpKeys, redisUrl } from "./redis-env.js";
 
+// The client reaches the server through a proxy that the failure tests cut.
 let client: Redis;
+let proxy: FaultProxy;
 let stop: () => Promise<void>;
 beforeAll(async () => {
   const redis = await redisUrl();
   stop = redis.stop;
-  client = await connect(redis.url);
+  const url = new URL(redis.url);
+  proxy = await tcpFaultProxy({ host: url.hostname, port: Number(url.port || 6379) });
+  url.hostname = proxy.host;
+  url.port = String(proxy.port);
+  // Without these, ioredis re-sends a write that failed (timed out) once the connection is back, so a
+  // put reported as ERR_STORE_UNAVAILABLE could still land; the failure test catches that.
+  client = await connect(url.href, { autoResendUnfulfilledCommands: false, enableOfflineQueue: false });
+  client.on("error", () => {}); // reconnect failures while the proxy is cut
 });
 afterAll(async () => {
   await client?.quit();
+  await proxy?.close();
   await stop?.();
 });
+
+/** Waits until the client has reconnected through the restored proxy. */
+async function reconnected(): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.ping();
+      return;
+    } catch (error) {
+      if (attempt > 200) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
 
 // One prefix per namespace; the tag `{prefix}` starts every key of the store.
 const prefixOf = (namespace: string) => `conformance:${namespace}`;
@@ -38,6 +61,27 @@ storeConformance(
       },
       async writeSealed(namespace, key, sealed) {
         await client.hset(layoutOf(namespace).recordKey(key), "sealed", Buffer.from(sealed));
+      },
+      async writeColumn(namespace, key, field, value) {
+        // version and createdAt are hash fields of their own (the scripts read them); the rest is JSON.
+        const recordKey = layoutOf(namespace).recordKey(key);
+        const own = field === "version" ? "version" : field === "createdAt" ? "created" : undefined;
+        if (own !== undefined) {
+          await client.hset(recordKey, own, String(value));
+          return true;
+        }
+        const columns = JSON.parse((await client.hget(recordKey, "columns")) as string);
+        if (value === undefined) delete columns[field];
+        else columns[field] = value;
+        await client.hset(recordKey, "columns", JSON.stringify(columns));
+        return true;
+      },
+    },
+    failures: {
+      fail: async () => proxy.fail(),
+      async restore() {
+        proxy.restore();
+        await reconnected();
       },
     },
   },

@@ -13,8 +13,8 @@ const aadOf = (account: string) => bindingOf({ provider: "google", account });
  * concurrent seals.
  *
  * @example
- * ```ts
- * cipherConformance("aesGcmCipher", aesGcmCipherSet);
+ * ```ts no-run
+ * cipherConformance("aesGcmCipher", aesGcmCipherSet); // in a Vitest test file
  * ```
  */
 export function cipherConformance(

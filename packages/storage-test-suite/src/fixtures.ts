@@ -1,5 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { aesGcmCipher, type CredentialInput, generateKey } from "@credstack/storage";
+import {
+  aesGcmCipher,
+  type CredentialInput,
+  type CredentialKey,
+  type CredentialRecord,
+  type CredentialStore,
+  generateKey,
+} from "@credstack/storage";
 import type { CipherSet } from "./harness.js";
 
 /** A secret that is easy to find in a dump and unique per call. */
@@ -77,3 +84,37 @@ export const hostileAccounts: readonly string[] = [
   "x".repeat(10_240),
   `${"x".repeat(10_239)}y`,
 ];
+
+/** A running {@link startRefreshLoop}. */
+export interface RefreshLoop {
+  /** Stops the loop (after at least one write) and returns how many writes it made: the last access token is `w<writes>`. */
+  stop(): Promise<number>;
+}
+
+/**
+ * Starts a "refresh" loop on one existing record, as a resolver does while a migration or re-seal runs:
+ * read, write `accessToken: "w<n>"` with compare-and-set on the version read, retry on
+ * `ERR_VERSION_CONFLICT`. Any other error fails `stop()`.
+ */
+export function startRefreshLoop(store: CredentialStore, key: CredentialKey): RefreshLoop {
+  let writes = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running || writes === 0) {
+      const current = (await store.get(key)) as CredentialRecord;
+      try {
+        await store.put({ ...current, accessToken: `w${writes + 1}` }, { expectedVersion: current.version });
+        writes++;
+      } catch (error) {
+        if ((error as { code?: string }).code !== "ERR_VERSION_CONFLICT") throw error;
+      }
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return writes;
+    },
+  };
+}

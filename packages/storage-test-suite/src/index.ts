@@ -11,13 +11,25 @@
  * @packageDocumentation
  */
 export { cipherConformance } from "./cipher-conformance.js";
-export { aesGcmCipherSet, encodingsOf, fullCredential, hostileAccounts, seededSecret } from "./fixtures.js";
+export { type FaultProxy, tcpFaultProxy } from "./fault-proxy.js";
+export {
+  aesGcmCipherSet,
+  encodingsOf,
+  fullCredential,
+  hostileAccounts,
+  type RefreshLoop,
+  seededSecret,
+  startRefreshLoop,
+} from "./fixtures.js";
 export type {
   CipherFactory,
   CipherSet,
+  FailureInjection,
   OpenContext,
   RawAccess,
   StoreConformanceOptions,
   StoreHarness,
+  TamperField,
 } from "./harness.js";
+export { randomDelayCipher, yieldingCipher } from "./slow-ciphers.js";
 export { storeConformance } from "./store-conformance.js";

@@ -18,6 +18,9 @@ export interface CipherRingOptions {
  *
  * @example
  * ```ts
+ * import type { KMSClient } from "@aws-sdk/client-kms";
+ * import { kmsCipher } from "@credstack/kms";
+ * declare const client: KMSClient, keyId: string, keyRing: KeyRing; // the new KMS key, the old AES keys
  * const cipher = cipherRing({ active: kmsCipher({ client, keyId }), previous: [aesGcmCipher({ keyRing })] });
  * ```
  */

@@ -44,6 +44,7 @@ export {
   UnknownKeyIdError,
   VersionConflictError,
 } from "./errors.js";
+export { formatOneCipher, formatTwoOnlyCipher } from "./format-one-cipher.js";
 export {
   accountKey,
   bindingOf,
@@ -56,6 +57,7 @@ export {
 } from "./key.js";
 export { copyIfNewer } from "./lib/copy.js";
 export { checkListOptions, listFromSorted } from "./lib/listing.js";
+export { type RecordSealFormat, recordSealFormatOf } from "./lib/record-seal.js";
 export { checkPutOptions, recordToWrite } from "./lib/write.js";
 export { type MemoryStoreOptions, memoryStore } from "./memory-store.js";
 export {

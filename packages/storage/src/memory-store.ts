@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { LeaseUnavailableError, VersionConflictError } from "./errors.js";
+import { LeaseUnavailableError, StoreUnavailableError, VersionConflictError } from "./errors.js";
 import { type CredentialKey, compareKeys, normalizeKey } from "./key.js";
 import { listFromSorted, sleep } from "./lib/listing.js";
 import { checkPutOptions, recordToWrite } from "./lib/write.js";
@@ -49,15 +49,23 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
     }
   };
 
+  let closed = false;
+  const usable = (): void => {
+    if (closed) throw new StoreUnavailableError("The memory store is closed.");
+  };
+
+  // Validation (options, then the record) comes before the version check: an invalid put is refused as
+  // such whatever the stored version.
   const write = (input: CredentialInput, putOptions: PutOptions): CredentialRecord => {
+    usable();
     checkPutOptions(putOptions);
     const key = normalizeKey(input);
     const current = records.get(slot(key));
+    const record = recordToWrite(input, putOptions, current?.record.createdAt, now());
     const actual = current?.record.version ?? 0;
     if (actual !== putOptions.expectedVersion) {
       throw new VersionConflictError(key, putOptions.expectedVersion, actual);
     }
-    const record = recordToWrite(input, putOptions, current?.record.createdAt, now());
     records.set(slot(key), { key, record });
     announce({ key, version: record.version });
     return record;
@@ -66,12 +74,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
   return {
     capabilities: { lease: true, ttl: false, bulk: true, watch: true },
     async get(key) {
+      usable();
       return records.get(slot(normalizeKey(key)))?.record;
     },
     async put(input, putOptions) {
       return write(input, putOptions);
     },
     async delete(key, deleteOptions: DeleteOptions = {}) {
+      usable();
       const normal = normalizeKey(key);
       const current = records.get(slot(normal));
       if (current === undefined) return false;
@@ -84,12 +94,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
       return true;
     },
     list(listOptions: ListOptions = {}) {
-      return listFromSorted(
-        async () => [...records.values()].map((entry) => entry.key).sort(compareKeys),
-        listOptions,
-      );
+      return listFromSorted(async () => {
+        usable();
+        return [...records.values()].map((entry) => entry.key).sort(compareKeys);
+      }, listOptions);
     },
     async lease(key, leaseOptions: LeaseOptions): Promise<Lease> {
+      usable();
       const normal = normalizeKey(key);
       const deadline = now() + (leaseOptions.waitMs ?? 0);
       for (;;) {
@@ -110,6 +121,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
       };
     },
     async putMany(batch: readonly CredentialRecord[]): Promise<readonly PutManyOutcome[]> {
+      usable();
       return batch.map((record) => {
         const current = records.get(slot(normalizeKey(record)))?.record.version ?? 0;
         if (current >= record.version) return "skipped";
@@ -124,6 +136,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
       };
     },
     async close() {
+      closed = true;
       watchers.clear();
       records.clear();
       leases.clear();

@@ -95,6 +95,7 @@ async function mapLimited<T, R>(
  *
  * @example
  * ```ts
+ * declare const oldStore: CredentialStore, newStore: CredentialStore;
  * const result = await migrate({ from: oldStore, to: newStore, onProgress: (p) => console.log(p) });
  * ```
  */

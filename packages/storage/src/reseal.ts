@@ -36,6 +36,8 @@ export interface ResealOptions {
  *
  * @example
  * ```ts
+ * import { fileStore } from "@credstack/storage-file";
+ * declare const dir: string, kms: Cipher, aes: Cipher;
  * const store = fileStore({ dir, cipher: cipherRing({ active: kms, previous: [aes] }) });
  * await reseal({ store }); // then drop `aes` from the ring
  * ```

@@ -1,6 +1,7 @@
 import type { Cipher } from "./cipher.js";
 import { CorruptRecordError, IntegrityError } from "./errors.js";
 import { bindingOf, type CredentialKey, sameKey } from "./key.js";
+import { checkSealPlaintext, encodeSealPlaintext } from "./lib/record-seal.js";
 import { type CredentialRecord, type ParseRecordOptions, parseRecord, secretFields } from "./record.js";
 
 /** The non-secret fields of a record: what a store keeps in clear and may index. */
@@ -33,7 +34,10 @@ export function joinRecord(
   return parseRecord({ ...columns, ...secrets }, options);
 }
 
-/** The bytes that get sealed: the secrets as UTF-8 JSON. */
+/**
+ * The secrets as UTF-8 JSON: the plaintext of a format-1 seal (before whole-record authentication), and
+ * the tail of a format-2 seal.
+ */
 export function encodeSecrets(secrets: RecordSecrets): Uint8Array {
   return Buffer.from(JSON.stringify(secrets), "utf8");
 }
@@ -56,20 +60,26 @@ export function decodeSecrets(bytes: Uint8Array, location?: string): RecordSecre
 }
 
 /**
- * Seals a record's secrets with `cipher`, bound to its key: what a store writes is `columns` in clear
- * and `sealed` as opaque bytes.
+ * Seals a record with `cipher`: what a store writes is `columns` in clear and `sealed` as opaque bytes.
+ * The seal (format 2, docs/formats.md) holds the secrets and a SHA-256 digest of every clear column —
+ * provider, account, token type, expiry, scopes, issuer, client id, version and both times — and is bound
+ * to the record's slot ({@link bindingOf}), so a change to any field at rest fails {@link openRecord}.
+ * Store authors must write `columns` exactly as returned (and `record`'s version and times exactly).
  */
 export async function sealRecord(
   record: CredentialRecord,
   cipher: Cipher,
 ): Promise<{ columns: RecordColumns; sealed: Uint8Array }> {
   const { columns, secrets } = splitRecord(record);
-  return { columns, sealed: await cipher.encrypt(encodeSecrets(secrets), bindingOf(record)) };
+  const plaintext = encodeSealPlaintext(columns, JSON.stringify(secrets));
+  return { columns, sealed: await cipher.encrypt(plaintext, bindingOf(record)) };
 }
 
 /**
  * Opens what {@link sealRecord} produced. The binding is computed from `key` — the slot the bytes were
- * read from — so bytes moved from another slot fail with `ERR_INTEGRITY`.
+ * read from — so bytes moved from another slot fail with `ERR_INTEGRITY`; so do clear columns that differ
+ * from those sealed (format 2) and clear columns holding a secret field. Seals of format 1 (secrets only,
+ * written before format 2) still open; `credstack doctor` reports them and `reseal()` upgrades them.
  * @throws IntegrityError (`ERR_INTEGRITY`), CorruptRecordError, or the cipher's own errors.
  */
 export async function openRecord(
@@ -82,6 +92,14 @@ export async function openRecord(
   if (!sameKey(key, columns)) {
     throw new IntegrityError("Stored record belongs to another key (moved or swapped).");
   }
+  for (const field of secretFields) {
+    if (Object.hasOwn(columns, field)) {
+      throw new IntegrityError(
+        `Stored record has the secret field ${field} in clear (not sealed by a store).`,
+      );
+    }
+  }
   const opened = await cipher.decrypt(sealed, bindingOf(key));
-  return joinRecord(columns, decodeSecrets(opened, options.location), options);
+  const secretsBytes = checkSealPlaintext(opened, columns, options.location);
+  return joinRecord(columns, decodeSecrets(secretsBytes, options.location), options);
 }

@@ -93,6 +93,7 @@ export type PutManyOutcome = "written" | "skipped";
  *
  * @example
  * ```ts
+ * declare const store: CredentialStore;
  * const current = await store.get({ provider: "google", account: "a@x.com" });
  * await store.put({ ...current!, accessToken: "new" }, { expectedVersion: current!.version });
  * ```

@@ -29,6 +29,8 @@ function backupFailure(error: unknown): unknown {
  *
  * @example
  * ```ts
+ * import { fileStore } from "@credstack/storage-file";
+ * declare const cipher: Cipher;
  * const store = withBackup(memoryStore(), fileStore({ dir: ".credstack", cipher }));
  * ```
  */

@@ -7,6 +7,7 @@ import {
   checkPermissions,
   checkPlaintext,
   checkRecords,
+  checkTempFiles,
   type Finding,
 } from "../lib/doctor-checks.js";
 import { openStore } from "../lib/open-store.js";
@@ -14,13 +15,19 @@ import { storeOptionSpec, storeUriOf } from "../lib/store-command.js";
 import { parseStoreUri } from "../lib/store-uri.js";
 
 /** Help text of `credstack doctor`. */
-export const doctorUsage = `Usage: credstack doctor [store] [--store URI] [--json] [cipher options]
+export const doctorUsage = `Usage: credstack doctor [store] [--store URI] [--fix] [--json] [cipher options]
 
 Checks a store and prints each finding with a fix: permissions (0700 directory, 0600 files), key
-presence and strength, backend connectivity, records under a rotated-out key, plaintext leftovers,
-expired credentials without a refresh token. Exit 0: healthy; 4: problems found.`;
+presence and strength, backend connectivity, records under a rotated-out key, records sealed in the
+previous format, plaintext leftovers, temporary files of crashed writers, expired credentials without a
+refresh token. --fix removes the temporary files of writers that are gone (never a live writer's).
+Exit 0: healthy; 4: problems found.`;
 
-const options = { ...storeOptionSpec, json: { type: "boolean", default: false } } as const;
+const options = {
+  ...storeOptionSpec,
+  fix: { type: "boolean", default: false },
+  json: { type: "boolean", default: false },
+} as const;
 
 /**
  * `credstack doctor [store]`.
@@ -41,6 +48,7 @@ export async function runDoctor(argv: readonly string[], io: CommandIO): Promise
     exists = !permissions.some((finding) => finding.check === "store-missing");
     findings.push(...permissions);
     findings.push(...(await checkPlaintext(uri.dir)));
+    if (uri.kind === "file" && exists) findings.push(...(await checkTempFiles(uri.dir, values.fix)));
   }
   if (exists) findings.push(...(await checkKeys(dir, flags)));
   if (exists && !findings.some((finding) => finding.check === "key" && uri.kind === "file")) {

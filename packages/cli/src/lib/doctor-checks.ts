@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { type AesKey, listKeyFiles, loadKeyFile, loadKeyFromEnv } from "@credstack/storage";
+import { sweepTempFiles } from "@credstack/storage-file";
 import type { CipherFlags } from "./cipher-options.js";
 import { showAccount } from "./format.js";
 import type { OpenedStore } from "./open-store.js";
@@ -125,7 +126,40 @@ export async function checkKeys(dir: string | undefined, flags: CipherFlags): Pr
 
 const tokenFields = ["access_token", "refresh_token", "accessToken", "refreshToken", "token", "id_token"];
 
-/** Plaintext credentials in a file: store's directory: clear-secret record files, legacy JSON, temp files. */
+/**
+ * Temporary files in a file: store's directory: those of writers that are gone (removed with `fix`;
+ * a file store also removes them when it opens) and those of live writers (kept).
+ */
+export async function checkTempFiles(dir: string, fix: boolean): Promise<Finding[]> {
+  let sweep: Awaited<ReturnType<typeof sweepTempFiles>>;
+  try {
+    sweep = await sweepTempFiles(dir, { dryRun: !fix });
+  } catch {
+    return [];
+  }
+  const findings: Finding[] = [];
+  if (sweep.stale.length > 0) {
+    findings.push({
+      severity: "note",
+      check: "leftover-temp-files",
+      message: fix
+        ? `Removed ${sweep.stale.length} temporary file(s) left by writers that are gone.`
+        : `${sweep.stale.length} temporary file(s) were left by writers that are gone: ${sweep.stale.slice(0, 5).join(", ")}.`,
+      fix: fix ? "-" : "credstack doctor --fix removes them (so does any file store when it opens).",
+    });
+  }
+  if (sweep.live.length > 0) {
+    findings.push({
+      severity: "note",
+      check: "live-temp-files",
+      message: `${sweep.live.length} temporary file(s) may belong to writers still running; they are kept.`,
+      fix: "-",
+    });
+  }
+  return findings;
+}
+
+/** Plaintext credentials in a file: store's directory: clear-secret record files, legacy JSON. */
 export async function checkPlaintext(dir: string): Promise<Finding[]> {
   const findings: Finding[] = [];
   let names: string[];
@@ -136,15 +170,6 @@ export async function checkPlaintext(dir: string): Promise<Finding[]> {
   }
   for (const name of names) {
     const path = join(dir, name);
-    if (name.startsWith(".tmp-")) {
-      findings.push({
-        severity: "note",
-        check: "leftover-temp-file",
-        message: `${path} is a write left by a crashed process.`,
-        fix: `rm ${path} (no process is writing it if it is older than a minute)`,
-      });
-      continue;
-    }
     if (!name.endsWith(".cred") && !name.endsWith(".json")) continue;
     const info = await stat(path).catch(() => undefined);
     if (info === undefined || !info.isFile() || info.size > 1_000_000) continue;
@@ -172,7 +197,10 @@ export async function checkPlaintext(dir: string): Promise<Finding[]> {
   return findings;
 }
 
-/** Reads every record: unreadable ones, records under a rotated-out key, expired ones that cannot refresh. */
+/**
+ * Reads every record: unreadable ones, records under a rotated-out key, records sealed in the previous
+ * format (clear fields not authenticated), expired ones that cannot refresh.
+ */
 export async function checkRecords(opened: OpenedStore, now = Date.now()): Promise<Finding[]> {
   const findings: Finding[] = [];
   const { store, cipher } = opened;
@@ -180,6 +208,7 @@ export async function checkRecords(opened: OpenedStore, now = Date.now()): Promi
   const rotatedOut = new Map<string, number>();
   const expired: string[] = [];
   const unreadable: string[] = [];
+  let previousFormat = 0;
   let count = 0;
   for await (const key of store.list()) {
     count++;
@@ -198,6 +227,7 @@ export async function checkRecords(opened: OpenedStore, now = Date.now()): Promi
     if (seal !== undefined && activeKeyId !== undefined && seal.keyId !== activeKeyId) {
       rotatedOut.set(seal.keyId, (rotatedOut.get(seal.keyId) ?? 0) + 1);
     }
+    if (seal?.format === 1) previousFormat++;
     if (record.expiresAt !== undefined && record.expiresAt <= now && record.refreshToken === undefined) {
       expired.push(label);
     }
@@ -218,6 +248,14 @@ export async function checkRecords(opened: OpenedStore, now = Date.now()): Promi
       check: "rotated-out-key",
       message: `${records} record(s) are still sealed under key ${keyId}, not the active key ${activeKeyId}.`,
       fix: "credstack rotate-key (or reencrypt) to re-seal them; keep the old key until it reports 0 under another key.",
+    });
+  }
+  if (previousFormat > 0) {
+    findings.push({
+      severity: "problem",
+      check: "previous-seal-format",
+      message: `${previousFormat} record(s) are sealed in the previous format (1): their scopes, expiry, token type and other clear fields are not authenticated.`,
+      fix: "credstack reencrypt --current-key re-seals them in format 2 while the store stays in use; credstack rotate-key does too, under a new key — retire the old key afterwards so that saved old copies no longer open.",
     });
   }
   if (expired.length > 0) {

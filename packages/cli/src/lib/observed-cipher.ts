@@ -1,4 +1,10 @@
-import { bindingOf, type Cipher, type CredentialKey } from "@credstack/storage";
+import {
+  bindingOf,
+  type Cipher,
+  type CredentialKey,
+  type RecordSealFormat,
+  recordSealFormatOf,
+} from "@credstack/storage";
 
 /** What a sealed blob said about itself when it was opened. */
 export interface SealInfo {
@@ -6,9 +12,14 @@ export interface SealInfo {
   readonly cipher: string;
   /** The key id in the header (AES key fingerprint or KMS key id). */
   readonly keyId: string;
+  /**
+   * The record seal format found inside once opened (docs/formats.md): 2 authenticates every field, 1
+   * (written before whole-record authentication) only the secrets and the slot.
+   */
+  readonly format?: RecordSealFormat;
 }
 
-/** A cipher that remembers the key id of each blob it opens, per record binding. */
+/** A cipher that remembers the key id and record seal format of each blob it opens, per record binding. */
 export interface ObservedCipher extends Cipher {
   /** The seal info of the last blob opened for `key`, if any. */
   sealOf(key: CredentialKey): SealInfo | undefined;
@@ -30,17 +41,20 @@ export function observedCipher(inner: Cipher): ObservedCipher {
     id: inner.id,
     encrypt: (plaintext, aad) => inner.encrypt(plaintext, aad),
     async decrypt(sealed, aad) {
+      const id = hex(aad);
+      let info: SealInfo | undefined;
       try {
-        seen.set(hex(aad), {
-          cipher: cipherNames[sealed[1] ?? 0] ?? "unknown",
-          keyId: inner.keyIdOf(sealed),
-        });
+        info = { cipher: cipherNames[sealed[1] ?? 0] ?? "unknown", keyId: inner.keyIdOf(sealed) };
+        seen.set(id, info);
       } catch {
-        seen.delete(hex(aad));
+        seen.delete(id);
       }
       // Keep the map small: commands read one record at a time and ask right after.
       if (seen.size > 1024) seen.delete(seen.keys().next().value as string);
-      return inner.decrypt(sealed, aad);
+      const opened = await inner.decrypt(sealed, aad);
+      const format = recordSealFormatOf(opened);
+      if (info !== undefined && format !== undefined) seen.set(id, { ...info, format });
+      return opened;
     },
     keyIdOf: (sealed) => inner.keyIdOf(sealed),
     sealOf: (key) => seen.get(hex(bindingOf(key))),

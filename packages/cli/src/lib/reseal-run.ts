@@ -10,6 +10,8 @@ export interface ResealReport extends ResealResult {
   readonly activeKeyId: string;
   /** Records still sealed under another key after the run (written meanwhile by a process that seals with an older key). */
   readonly underOtherKeys: number;
+  /** Records still sealed in the previous format after the run (written meanwhile by a process using `formatOneCipher`). */
+  readonly previousFormat: number;
 }
 
 /**
@@ -39,16 +41,20 @@ export async function resealAndReport(
   });
   progress.finish();
   let underOtherKeys = 0;
+  let previousFormat = 0;
   const listOptions = options.provider === undefined ? {} : { provider: options.provider };
   for await (const key of store.list(listOptions)) {
     const record = await store.get(key).catch(() => undefined);
-    if (record !== undefined && cipher.sealOf(record)?.keyId !== activeKeyId) underOtherKeys++;
+    if (record === undefined) continue;
+    const seal = cipher.sealOf(record);
+    if (seal?.keyId !== activeKeyId) underOtherKeys++;
+    if (seal?.format === 1) previousFormat++;
   }
   const seconds = (performance.now() - started) / 1000;
   for (const failure of result.failures.slice(0, 20)) {
     io.err(`failed: ${failure.key.provider} / ${showAccount(failure.key.account)}: ${failure.code}`);
   }
-  const report: ResealReport = { ...result, activeKeyId, underOtherKeys };
+  const report: ResealReport = { ...result, activeKeyId, underOtherKeys, previousFormat };
   if (options.json) {
     io.out(JSON.stringify({ store: opened.label, ...report, failures: result.failures.length, seconds }));
   } else {
@@ -59,6 +65,7 @@ export async function resealAndReport(
       ["skipped (written or deleted meanwhile)", String(result.skipped)],
       ["failed", String(result.failed)],
       ["still under another key", String(underOtherKeys)],
+      ["still in the previous seal format", String(previousFormat)],
       ["seconds", seconds.toFixed(2)],
     ];
     for (const line of table(rows)) io.out(line);
@@ -66,6 +73,11 @@ export async function resealAndReport(
   if (underOtherKeys > 0) {
     io.err(
       `${underOtherKeys} record(s) are still sealed under another key: a process still seals with an old key; give it the new key and run this again.`,
+    );
+  }
+  if (previousFormat > 0) {
+    io.err(
+      `${previousFormat} record(s) are still sealed in the previous format: a process still writes it (formatOneCipher); remove that and run this again.`,
     );
   }
   return result.failed > 0 ? exitCodes.problems : exitCodes.ok;

@@ -1,18 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { open, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import type { RecordFileName } from "./file-names.js";
 import { errnoOf } from "./io.js";
-
-/** Prefix of temporary files; dot-prefixed, so never a record name. @internal */
-export const tempPrefix = ".tmp-";
-
-/** Temporary files younger than this may belong to a live writer and are left alone. @internal */
-export const tempMaxAgeMs = 60_000;
-
-/** A fresh temporary path in `dir`. @internal */
-export function tempPathIn(dir: string): string {
-  return join(dir, `${tempPrefix}${randomBytes(12).toString("hex")}`);
-}
+import { tempNameFor } from "./temp-files.js";
 
 /**
  * Creates `path` exclusively with mode 0600 from the first byte (`wx`: fails if it exists; the mode is
@@ -43,39 +33,26 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Replaces `dir/name` atomically: writes a temporary file in the same directory, fsyncs it, renames it
+ * Replaces the record file `file` in `dir` atomically: writes a temporary file (named after its writer,
+ * see `tempNameFor`) in the same directory, fsyncs it, renames it
  * over the target and fsyncs the directory. A reader sees the old bytes or the new ones, never a mix,
  * also after `kill -9` or (with `sync`) a power cut. On failure the temporary file is removed and the
  * target is untouched.
  * @internal
  */
-export async function replaceFile(dir: string, name: string, data: Uint8Array, sync: boolean): Promise<void> {
-  const temp = tempPathIn(dir);
+export async function replaceFile(
+  dir: string,
+  file: RecordFileName,
+  data: Uint8Array,
+  sync: boolean,
+): Promise<void> {
+  const temp = join(dir, tempNameFor(file.stem));
   try {
     await createExclusive(temp, data, sync);
-    await rename(temp, join(dir, name));
+    await rename(temp, join(dir, file.name));
   } catch (error) {
     await unlink(temp).catch(() => {});
     throw error;
   }
   if (sync) await syncDirectory(dir);
-}
-
-/** Removes temporary files older than {@link tempMaxAgeMs} left by crashed writers. @internal */
-export async function removeOldTempFiles(dir: string, now: number): Promise<number> {
-  let removed = 0;
-  for (const name of await readdir(dir)) {
-    if (!name.startsWith(tempPrefix)) continue;
-    const path = join(dir, name);
-    try {
-      const info = await stat(path);
-      if (info.isFile() && now - info.mtimeMs > tempMaxAgeMs) {
-        await unlink(path);
-        removed++;
-      }
-    } catch (error) {
-      if (errnoOf(error) !== "ENOENT") throw error;
-    }
-  }
-  return removed;
 }

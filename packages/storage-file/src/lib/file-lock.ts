@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { errnoOf, readWhole, sleep } from "./io.js";
+import { isAlive, thisHost } from "./processes.js";
 
 /** What a lock file holds: who took it and until when. @internal */
 export interface LockOwner {
@@ -27,18 +27,6 @@ const unreadableStaleMs = 2_000;
 
 /** The breaker guarding the removal of a stale lock is itself short-lived. */
 const breakerTtlMs = 5_000;
-
-const thisHost = hostname();
-
-/** True when process `pid` exists on this host (EPERM: it exists but belongs to someone else). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoOf(error) === "EPERM";
-  }
-}
 
 const isOwner = (value: unknown): value is LockOwner => {
   const v = value as Partial<LockOwner> | null;
@@ -141,6 +129,12 @@ async function breakIfStale(path: string, now: () => number): Promise<boolean> {
   } finally {
     removeIfPresent(breaker);
   }
+}
+
+/** True when the lock at `path` is held: present, unexpired, and its holder alive where that can be told. @internal */
+export async function isLockHeld(path: string, now = Date.now()): Promise<boolean> {
+  const seen = await look(path);
+  return seen !== undefined && !isStale(seen, now);
 }
 
 /** Options of {@link acquireLock}. @internal */

@@ -17,6 +17,9 @@ export interface RecordFileName {
 
 const suffix = ".cred";
 
+/** The name of the lock file of the record file `stem` (held while it is written). @internal */
+export const lockNameOf = (stem: string): string => `.lock-${stem}`;
+
 /** The bytes a key's file name is made from: UTF-8 of `provider + "\0" + accountKey`. @internal */
 function keyBytes(key: CredentialKey): Buffer {
   return Buffer.from(`${key.provider}\u0000${key.account}`, "utf8");

@@ -30,7 +30,11 @@ export function encodeRecordFile(columns: RecordColumns, payload: FilePayload): 
   return Buffer.from(JSON.stringify(body), "utf8");
 }
 
-const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Canonical base64 of some bytes: it decodes and encodes back to itself (no regex: records can be megabytes). */
+function decodeBase64(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, "base64");
+  return bytes.length > 0 && bytes.toString("base64") === text ? bytes : undefined;
+}
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -86,10 +90,10 @@ export function decodeRecordFile(
     throw new IntegrityError(`Record file belongs to another key (moved or swapped) (at ${path}).`);
   }
   if (encrypted) {
-    if (typeof sealed !== "string" || sealed.length === 0 || !base64.test(sealed)) {
+    const bytes = typeof sealed === "string" ? decodeBase64(sealed) : undefined;
+    if (bytes === undefined)
       throw new CorruptRecordError('Record file has no valid base64 "sealed" field.', path);
-    }
-    return { columns, payload: { sealed: Buffer.from(sealed, "base64") } };
+    return { columns, payload: { sealed: bytes } };
   }
   if (!isObject(secrets)) throw new CorruptRecordError('Record file has no "secrets" object.', path);
   const unknown = Object.keys(secrets).filter(

@@ -15,9 +15,10 @@ const script = (text: string): Script => ({ text, sha: createHash("sha1").update
 /**
  * Compare-and-set write of one record hash plus its index entry, atomically.
  * KEYS: record, index. ARGV: mode (`cas`: stored version must equal `expected`; `newer`: stored version
- * must be lower than `version`), expected, version, keepCreated (`1`: keep the stored creation time),
- * created, columns, sealed, member, ttlMs (`0`: no expiry).
- * Returns `{1, previous, created}` written, `{0, actual}` conflict or older, `{-2, 0}` not a record hash.
+ * must be lower than `version`), expected, version, keepCreated (`1`: the stored creation time must equal
+ * `created` — the seal covers it), created, columns, sealed, member, ttlMs (`0`: no expiry).
+ * Returns `{1, previous, created}` written, `{0, actual}` conflict or older, `{-3, actual, stored created}`
+ * the version matched but the creation time did not (seal again with it), `{-2, 0}` not a record hash.
  * @internal
  */
 export const writeScript = script(`
@@ -25,17 +26,19 @@ local kind = redis.call('TYPE', KEYS[1])['ok']
 if kind ~= 'none' and kind ~= 'hash' then return {-2, 0} end
 local actual = 0
 local created = ARGV[5]
+local storedCreated = nil
 if kind == 'hash' then
   local stored = redis.call('HMGET', KEYS[1], 'version', 'created')
   actual = tonumber(stored[1])
   if actual == nil or tonumber(stored[2]) == nil then return {-2, 0} end
-  if ARGV[4] == '1' then created = stored[2] end
+  storedCreated = stored[2]
 end
 if ARGV[1] == 'cas' then
   if actual ~= tonumber(ARGV[2]) then return {0, actual} end
 elseif actual >= tonumber(ARGV[3]) then
   return {0, actual}
 end
+if ARGV[4] == '1' and storedCreated ~= nil and storedCreated ~= created then return {-3, actual, storedCreated} end
 redis.call('HSET', KEYS[1], 'version', ARGV[3], 'created', created, 'columns', ARGV[6], 'sealed', ARGV[7])
 redis.call('ZADD', KEYS[2], 0, ARGV[8])
 local ttl = tonumber(ARGV[9])

@@ -63,8 +63,8 @@ function parse(sealed: Uint8Array): { keyId: string; headerBytes: Buffer; nonce:
  * (`credstack rotate-key`); old records keep opening meanwhile.
  *
  * @example
- * ```ts
- * const cipher = aesGcmCipher({ keyRing: { active: loadKeyFromEnv("CREDSTACK_KEY") } });
+ * ```ts no-run
+ * const cipher = aesGcmCipher({ keyRing: { active: loadKeyFromEnv("CREDSTACK_KEY") } }); // needs CREDSTACK_KEY
  * ```
  */
 export function aesGcmCipher(options: AesGcmCipherOptions): AesGcmCipher {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { link, open, readFile, stat, unlink } from "node:fs/promises";
+import { link, mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { KeyConfigError } from "../errors.js";
 import { type AesKey, generateKey, keyFromBase64, keyToBase64 } from "./keys.js";
@@ -29,7 +29,8 @@ export async function loadKeyFile(path: string, id?: string): Promise<AesKey> {
  * Loads the key file at `path`, creating it with a new random key if it does not exist. Creation is
  * atomic and never overwrites: the key is written to a temporary file opened with mode 0600 and
  * `O_EXCL`, flushed to disk, then hard-linked into place (which fails if the file appeared meanwhile,
- * in which case that file is loaded instead).
+ * in which case that file is loaded instead). A missing folder of `path` is created first, with its
+ * missing parents, mode 0700 (an existing folder is used as it is).
  * @returns the key and whether this call created the file.
  */
 export async function loadOrCreateKeyFile(
@@ -41,6 +42,9 @@ export async function loadOrCreateKeyFile(
   } catch (error) {
     if ((error as { cause?: { code?: string } }).cause?.code !== "ENOENT") throw error;
   }
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    throw new KeyConfigError(`Cannot create the folder of key file ${path}.`, { cause: error });
+  });
   const key = generateKey(id);
   const temporary = join(dirname(path), `.${randomBytes(6).toString("hex")}.key.tmp`);
   const handle = await open(temporary, "wx", 0o600).catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -55,6 +55,17 @@ describe("AES keys", () => {
     expect(again.map((x) => x.created)).toEqual([false, false]);
     expect(again.map((x) => x.key.id)).toEqual([first.key.id, first.key.id]);
     expect(await readFile(path, "utf8")).toBe(content);
+  });
+
+  it("create a key file's missing folders with mode 0700, and leave an existing folder's mode alone", async () => {
+    const root = await tempDir();
+    const path = join(root, ".credstack", "nested", "credstack.key");
+    expect((await loadOrCreateKeyFile(path)).created).toBe(true);
+    expect((await stat(join(root, ".credstack"))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(root, ".credstack", "nested"))).mode & 0o777).toBe(0o700);
+    await chmod(root, 0o755);
+    expect((await loadOrCreateKeyFile(join(root, "other.key"))).created).toBe(true);
+    expect((await stat(root)).mode & 0o777).toBe(0o755);
   });
 
   it("race to create a key file: every caller ends with the same key", async () => {

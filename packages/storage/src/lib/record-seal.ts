@@ -1,0 +1,100 @@
+import { hash } from "node:crypto";
+import { CorruptRecordError, IntegrityError } from "../errors.js";
+
+/**
+ * The formats of the plaintext a record seal holds (docs/formats.md#record-seal-formats):
+ * - `1`: the secrets as a UTF-8 JSON object (first byte `{`); only the secrets and the slot are authenticated.
+ * - `2`: byte `0x02`, the 32-byte SHA-256 of the record's canonical clear columns, then the secrets JSON;
+ *   every field of the record is authenticated.
+ */
+export type RecordSealFormat = 1 | 2;
+
+/** The first plaintext byte of a format-2 seal. @internal */
+const format2Marker = 0x02;
+/** `{`: the first plaintext byte of a format-1 seal (a JSON object). @internal */
+const format1Marker = 0x7b;
+const digestLength = 32;
+
+/** The clear fields of a record as read from a store, in no particular order. @internal */
+export interface ClearColumns {
+  readonly provider: string;
+  readonly account: string;
+  readonly tokenType: string;
+  readonly expiresAt?: number;
+  readonly scopes: readonly string[];
+  readonly issuer?: string;
+  readonly clientId?: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly version: number;
+}
+
+/**
+ * The canonical encoding of a record's clear fields: a JSON array in a fixed order, absent fields as
+ * `null`. Every stored clear field is in it, so changing any of them changes the digest. @internal
+ */
+export function canonicalColumns(columns: ClearColumns): string {
+  return JSON.stringify([
+    "credstack-columns/2",
+    columns.provider,
+    columns.account,
+    columns.tokenType,
+    columns.expiresAt ?? null,
+    columns.scopes,
+    columns.issuer ?? null,
+    columns.clientId ?? null,
+    columns.version,
+    columns.createdAt,
+    columns.updatedAt,
+  ]);
+}
+
+// One-shot `hash()`: no Hash object per call (this runs on every get and put).
+const digestOf = (columns: ClearColumns): Buffer => hash("sha256", canonicalColumns(columns), "buffer");
+
+/** The format-2 plaintext: marker, digest of the clear columns, secrets JSON. @internal */
+export function encodeSealPlaintext(columns: ClearColumns, secretsJson: string): Uint8Array {
+  const body = Buffer.from(secretsJson, "utf8");
+  const bytes = Buffer.allocUnsafe(1 + digestLength + body.length);
+  bytes[0] = format2Marker;
+  digestOf(columns).copy(bytes, 1);
+  body.copy(bytes, 1 + digestLength);
+  return bytes;
+}
+
+/**
+ * The format of opened seal bytes, or `undefined` when they are neither (not a record seal).
+ */
+export function recordSealFormatOf(opened: Uint8Array): RecordSealFormat | undefined {
+  if (opened[0] === format2Marker && opened.length >= 1 + digestLength) return 2;
+  if (opened[0] === format1Marker) return 1;
+  return undefined;
+}
+
+/**
+ * Checks opened seal bytes against the clear columns read beside them and returns the secrets JSON bytes.
+ * @throws IntegrityError (`ERR_INTEGRITY`) when a format-2 seal's digest does not match the columns;
+ * CorruptRecordError when the bytes are no record seal.
+ * @internal
+ */
+export function checkSealPlaintext(opened: Uint8Array, columns: ClearColumns, location?: string): Uint8Array {
+  const format = recordSealFormatOf(opened);
+  if (format === 1) return opened;
+  if (format === undefined)
+    throw new CorruptRecordError("Opened seal is not a known record format.", location);
+  const bytes = Buffer.from(opened.buffer, opened.byteOffset, opened.byteLength);
+  if (!digestOf(columns).equals(bytes.subarray(1, 1 + digestLength))) {
+    throw new IntegrityError(
+      `Stored record's clear fields do not match its seal (changed at rest)${location === undefined ? "" : ` (at ${location})`}.`,
+    );
+  }
+  return bytes.subarray(1 + digestLength);
+}
+
+/**
+ * The format-1 plaintext of a format-2 plaintext (the secrets JSON alone); other bytes as they are.
+ * @internal
+ */
+export function toFormat1(plaintext: Uint8Array): Uint8Array {
+  return recordSealFormatOf(plaintext) === 2 ? plaintext.subarray(1 + digestLength) : plaintext;
+}
