@@ -73,6 +73,22 @@ storeConformance(
         const layout = layoutOf(namespace);
         await nodeFor(layout.tag).hset(layout.recordKey(key), "sealed", Buffer.from(sealed));
       },
+      async writeColumn(namespace, key, field, value) {
+        // As in conformance.test.ts: version and createdAt are hash fields of their own; the rest is JSON.
+        const layout = layoutOf(namespace);
+        const node = nodeFor(layout.tag);
+        const recordKey = layout.recordKey(key);
+        const own = field === "version" ? "version" : field === "createdAt" ? "created" : undefined;
+        if (own !== undefined) {
+          await node.hset(recordKey, own, String(value));
+          return true;
+        }
+        const columns = JSON.parse((await node.hget(recordKey, "columns")) as string);
+        if (value === undefined) delete columns[field];
+        else columns[field] = value;
+        await node.hset(recordKey, "columns", JSON.stringify(columns));
+        return true;
+      },
     },
   },
   { encrypted: true },
