@@ -1,6 +1,7 @@
 import { isCredstackError } from "@credstack/errors";
 import { deleteUsage, runDelete } from "./commands/delete.js";
 import { doctorUsage, runDoctor } from "./commands/doctor.js";
+import { gatewayKeyUsage, runGatewayKey } from "./commands/gateway-key.js";
 import { importLegacyUsage, runImportLegacy } from "./commands/import-legacy.js";
 import { inspectUsage, runInspect } from "./commands/inspect.js";
 import { listUsage, runList } from "./commands/list.js";
@@ -25,6 +26,7 @@ Commands:
   reencrypt       re-seal every record under a given key file, key variable or KMS key
   doctor          check a store: permissions, keys, connectivity, rotated-out keys, plaintext, expiry
   scopes          resolve, explain and list provider scopes
+  gateway-key     create, list and revoke the token gateway's API keys (hashes only)
 
 Stores are URIs: file:./dir (default file:.credstack, or $CREDSTACK_STORE), memory:,
 postgres://…[?table=…&schema=…], redis://…[?prefix=…], legacy:./credentials (read-only).
@@ -44,6 +46,7 @@ const commands: Readonly<Record<string, { run: Command; usage: string }>> = {
   reencrypt: { run: runReencrypt, usage: reencryptUsage },
   doctor: { run: runDoctor, usage: doctorUsage },
   scopes: { run: runScopes, usage: scopesUsage },
+  "gateway-key": { run: runGatewayKey, usage: gatewayKeyUsage },
 };
 
 /**

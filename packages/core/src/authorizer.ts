@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { accountKey, type CredentialRecord, type CredentialStore } from "@credstack/storage";
 import * as oauth from "oauth4webapi";
 import { AuthorizationFailedError, CoreConfigError } from "./errors.js";
+import { proveIdentity } from "./lib/identity-proof.js";
 import { clientAuthOf, clientOf, describeOAuthError, requestOptionsOf, serverOf } from "./lib/oauth.js";
 import { scopePolicyFor } from "./lib/scope-policy.js";
-import { isVersionConflict } from "./lib/store-errors.js";
+import { isUnreadableRecord, isVersionConflict } from "./lib/store-errors.js";
 import {
   checkProviderConfigs,
   type ProviderConfig,
@@ -63,8 +65,10 @@ export interface Authorizer {
   /** Stores a pending transaction per flow (shared by concurrent calls for the same key) and returns the URLs. */
   begin(request: BeginAuthorization): Promise<AuthorizationRequest>;
   /**
-   * Finishes a flow: takes the transaction atomically (a replayed `state` fails), checks `iss` (RFC 9207),
-   * exchanges the code with the PKCE verifier, stores the credential (compare-and-set) and returns it.
+   * Finishes a flow: checks `iss` (RFC 9207) and `error`, exchanges the code with the PKCE verifier, takes
+   * the transaction atomically (a replayed `state` fails), proves who signed in (`identityProof`: a flow
+   * started for another account is refused), stores the credential (compare-and-set) and returns it. With
+   * a transaction store offering `peek` and `claimCode`, nothing is consumed before the code is redeemed.
    * @throws AuthorizationFailedError (`ERR_AUTHORIZATION_FAILED`)
    */
   handleCallback(callback: string | URL | URLSearchParams): Promise<CredentialRecord>;
@@ -76,13 +80,6 @@ function paramsOf(callback: string | URL | URLSearchParams): URLSearchParams {
   const text = callback.trim();
   if (/^[a-z][a-z0-9+.-]*:/i.test(text)) return new URL(text).searchParams;
   return new URLSearchParams(text.startsWith("?") ? text.slice(1) : text);
-}
-
-function accountFromIdToken(config: ProviderConfig, result: oauth.TokenEndpointResponse): string | undefined {
-  const claims = oauth.getValidatedIdTokenClaims(result);
-  if (claims === undefined) return undefined;
-  const claimed = claims[config.accountClaim ?? "email"];
-  return typeof claimed === "string" && claimed.trim().length > 0 ? claimed : claims.sub;
 }
 
 /**
@@ -142,6 +139,20 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     return { flow, url: url.href, transactionId: id, scopes: [...scopes], expiresAt: transaction.expiresAt };
   }
 
+  /**
+   * The stored record, or `undefined`; a record that cannot be read (tampered, corrupt, sealed under a
+   * key the ring lacks) is deleted: the user's new authorization replaces it.
+   */
+  async function readOrDropUnreadable(key: { provider: string; account: string }) {
+    try {
+      return await store.get(key);
+    } catch (error) {
+      if (!isUnreadableRecord(error)) throw error;
+      await store.delete(key);
+      return undefined;
+    }
+  }
+
   async function save(
     record: Omit<CredentialRecord, "version" | "createdAt" | "updatedAt" | "tokenType" | "scopes"> & {
       tokenType: string;
@@ -149,7 +160,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     },
   ): Promise<CredentialRecord> {
     for (let attempt = 0; ; attempt++) {
-      const existing = await store.get(record);
+      const existing = await readOrDropUnreadable(record);
       // A response without refresh_token (Google, incremental) keeps the one already stored.
       const merged =
         record.refreshToken === undefined && existing?.refreshToken !== undefined
@@ -208,15 +219,19 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     async handleCallback(callback) {
       const params = paramsOf(callback);
       const state = params.get("state");
-      const transaction = state === null ? undefined : await transactions.take(state);
+      // Validate first, consume last: with `peek`, a forged or failed callback leaves the flow usable.
+      const deferTake = transactions.peek !== undefined && transactions.claimCode !== undefined;
+      const transaction =
+        state === null
+          ? undefined
+          : deferTake
+            ? await transactions.peek?.(state)
+            : await transactions.take(state);
       if (transaction === undefined) {
         throw new AuthorizationFailedError(
           "unknown_state",
           "No pending authorization matches this state: it was already used, has expired or was never issued.",
         );
-      }
-      for (const [key, flight] of pending) {
-        flight.then((found) => found.transactionId === transaction.id && pending.delete(key)).catch(() => {});
       }
       const config = providerConfigOf(providers, transaction.provider);
       const server = serverOf(config);
@@ -238,6 +253,18 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
           { cause: describeOAuthError(error) },
         );
       }
+      if (deferTake) {
+        // One redemption per code, also across processes sharing the transaction store.
+        const codeHash = createHash("sha256")
+          .update(`${transaction.id}\u0000${validated.get("code") ?? ""}`)
+          .digest("base64url");
+        if (!(await transactions.claimCode?.(transaction.id, codeHash, transaction.expiresAt))) {
+          throw new AuthorizationFailedError(
+            "code_replayed",
+            "This authorization code was already presented.",
+          );
+        }
+      }
       let result: oauth.TokenEndpointResponse;
       try {
         const response = await oauth.authorizationCodeGrantRequest(
@@ -255,7 +282,18 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
           cause: describeOAuthError(error),
         });
       }
-      const signedIn = accountFromIdToken(config, result);
+      // The code is redeemed: the flow ends here, whatever the identity check says.
+      if (deferTake && (await transactions.take(transaction.id)) === undefined) {
+        throw new AuthorizationFailedError(
+          "unknown_state",
+          "No pending authorization matches this state: it was already used, has expired or was never issued.",
+        );
+      }
+      for (const [key, flight] of pending) {
+        flight.then((found) => found.transactionId === transaction.id && pending.delete(key)).catch(() => {});
+      }
+      const proven = await proveIdentity(config, result, options.fetch ?? globalThis.fetch);
+      const signedIn = proven.account;
       const account = transaction.account ?? signedIn;
       if (account === undefined) {
         throw new AuthorizationFailedError(

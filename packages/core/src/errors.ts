@@ -42,13 +42,18 @@ export type AuthorizationFailure =
   | "invalid_response"
   | "exchange_failed"
   | "account_mismatch"
-  | "account_unknown";
+  | "account_unknown"
+  | "identity_unproven"
+  | "email_unverified"
+  | "code_replayed";
 
 /**
  * An authorization callback could not be completed: code `ERR_AUTHORIZATION_FAILED`. `reason` says why:
  * `unknown_state` (no such pending transaction: replayed, expired or forged `state`), `provider_error`
  * (the provider answered `error=`), `invalid_response` (e.g. an `iss` mismatch, RFC 9207),
- * `exchange_failed` (the token endpoint refused the code), `account_mismatch` / `account_unknown`.
+ * `exchange_failed` (the token endpoint refused the code), `account_mismatch` / `account_unknown`,
+ * `identity_unproven` (the provider did not prove who signed in), `email_unverified` (the provider says the
+ * address is not verified), `code_replayed` (this code is already being redeemed).
  */
 export class AuthorizationFailedError extends CredstackError {
   /** Why the callback failed. */

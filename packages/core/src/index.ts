@@ -23,7 +23,7 @@ export {
 } from "./errors.js";
 export type { ScopePolicy } from "./lib/scope-policy.js";
 export type { RefreshSpoolOptions } from "./lib/spool.js";
-export type { ProviderConfig, ProviderConfigs } from "./provider-config.js";
+export type { IdentityProof, ProviderConfig, ProviderConfigs } from "./provider-config.js";
 export {
   createRefresher,
   type RefreshEvent,
@@ -50,7 +50,12 @@ export {
   type SourceOutcome,
 } from "./source.js";
 export { authorize } from "./sources/authorize.js";
-export { type BearerJwtOptions, bearerJwt } from "./sources/bearer-jwt.js";
+export {
+  type BearerJwtOptions,
+  type BearerJwtVerifier,
+  bearerJwt,
+  createBearerJwtVerifier,
+} from "./sources/bearer-jwt.js";
 export {
   type MemoryProviderTokens,
   memoryProviderTokens,

@@ -1,6 +1,26 @@
 import { CoreConfigError } from "./errors.js";
 
 /**
+ * How the provider proves who completed an authorization (the account a credential is stored under):
+ * - `id_token`: the ID token (needs `openid`); with the default `accountClaim` ("email") its
+ *   `email_verified` must be `true`.
+ * - `github`: GitHub's `GET /user` and `GET /user/emails` (scope `user:email`): the primary verified address.
+ * - `microsoft_graph`: Microsoft Graph `GET /me` (scope `User.Read`): `mail`, else `userPrincipalName`.
+ * - `userinfo`: an OpenID userinfo endpoint (Slack: `https://slack.com/api/openid.connect.userInfo`):
+ *   `email` with `email_verified: true`.
+ * - `none`: nothing is proven; the account the flow was started for is trusted (explicit opt-out).
+ */
+export type IdentityProof =
+  | { readonly method: "id_token" }
+  | { readonly method: "github" /** @default "https://api.github.com" */; readonly apiUrl?: string }
+  | {
+      readonly method: "microsoft_graph";
+      /** @default "https://graph.microsoft.com/v1.0/me" */ readonly url?: string;
+    }
+  | { readonly method: "userinfo"; readonly url: string }
+  | { readonly method: "none" };
+
+/**
  * One OAuth provider the refresher and the authorization fallback talk to. Field names of the endpoints
  * follow the authorization server metadata (RFC 8414), so a discovery document can be spread in.
  */
@@ -40,6 +60,13 @@ export interface ProviderConfig {
   readonly timeoutMs?: number;
   /** Allow `http:` endpoints (loopback tests and local development only). @default false */
   readonly allowInsecureRequests?: boolean;
+  /**
+   * How a callback proves who signed in (see {@link IdentityProof}). A flow started for one account and
+   * completed by another is refused. Without it, an ID token is checked when the provider sends one
+   * (`email_verified: false` refused) and otherwise the flow's account is trusted.
+   * @default undefined
+   */
+  readonly identityProof?: IdentityProof;
 }
 
 /** The providers by slug. */

@@ -36,6 +36,17 @@ export interface TransactionStore {
    * process has already completed.
    */
   has?(id: string): Promise<boolean>;
+  /**
+   * Returns the live transaction `id` without taking it. With `peek` and `claimCode`, a callback is
+   * validated and its code redeemed before the transaction is consumed, so a forged or failed callback
+   * leaves the genuine flow usable.
+   */
+  peek?(id: string): Promise<AuthorizationTransaction | undefined>;
+  /**
+   * Claims the right to redeem `codeHash` (a SHA-256 of state and code) for transaction `id`: true for
+   * the first caller only, also across processes sharing the store, until `expiresAt`.
+   */
+  claimCode?(id: string, codeHash: string, expiresAt: number): Promise<boolean>;
 }
 
 /** Options of {@link memoryTransactionStore}. */
@@ -51,6 +62,7 @@ export function memoryTransactionStore(options: MemoryTransactionStoreOptions = 
   const clock = options.clock ?? Date.now;
   const max = options.maxEntries ?? 10_000;
   const pending = new Map<string, AuthorizationTransaction>();
+  const claimed = new Map<string, number>();
   return {
     async put(transaction) {
       const now = clock();
@@ -71,6 +83,18 @@ export function memoryTransactionStore(options: MemoryTransactionStoreOptions = 
     async has(id) {
       const transaction = pending.get(id);
       return transaction !== undefined && transaction.expiresAt > clock();
+    },
+    async peek(id) {
+      const transaction = pending.get(id);
+      return transaction !== undefined && transaction.expiresAt > clock() ? transaction : undefined;
+    },
+    async claimCode(id, codeHash, expiresAt) {
+      const now = clock();
+      for (const [key, until] of claimed) if (until <= now) claimed.delete(key);
+      const key = `${id}\u0000${codeHash}`;
+      if (claimed.has(key) || claimed.size >= max) return false;
+      claimed.set(key, expiresAt);
+      return true;
     },
   };
 }

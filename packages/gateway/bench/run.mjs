@@ -3,6 +3,7 @@
 // Fastify route returning the same JSON (the baseline, measured in the same run).
 // Run with `pnpm bench` after `pnpm build`. Postgres: CREDSTACK_TEST_PG_URL, else a throwaway server.
 import { spawn } from "node:child_process";
+import { generateKeyPairSync, sign } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -11,11 +12,40 @@ const accounts = Number(process.env.ACCOUNTS ?? 1000);
 const connections = Number(process.env.CONNECTIONS ?? 200);
 const duration = Number(process.env.DURATION ?? 20);
 const apiKey = "csk_bench_key_0123456789abcdefghijklmnopqrstuvwx";
+const delegatedKey = "csk_bench_delegated_0123456789abcdefghijklmnopqrs";
 const serverScript = fileURLToPath(new URL("./server.mjs", import.meta.url));
+
+// Delegated rows: each account's user presents an RS256 JWT of the bench identity provider.
+const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const jwks = JSON.stringify({
+  keys: [{ ...publicKey.export({ format: "jwk" }), kid: "bench", alg: "RS256", use: "sig" }],
+});
+const encode = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+const userTokens = Array.from({ length: accounts }, (_, i) => {
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${encode({ alg: "RS256", kid: "bench", typ: "JWT" })}.${encode({
+    iss: "https://idp.bench",
+    aud: "bench-mcp",
+    sub: `user-${i}`,
+    email: `user${i}@example.com`,
+    email_verified: true,
+    iat: now,
+    exp: now + 3600,
+  })}`;
+  return `${input}.${sign("sha256", Buffer.from(input), privateKey).toString("base64url")}`;
+});
 
 async function startServer(kind, extraEnv = {}) {
   const child = spawn(process.execPath, [serverScript], {
-    env: { ...process.env, KIND: kind, ACCOUNTS: String(accounts), API_KEY: apiKey, ...extraEnv },
+    env: {
+      ...process.env,
+      KIND: kind,
+      ACCOUNTS: String(accounts),
+      API_KEY: apiKey,
+      DELEGATED_KEY: delegatedKey,
+      JWKS_JSON: jwks,
+      ...extraEnv,
+    },
     stdio: ["pipe", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout });
@@ -33,19 +63,35 @@ async function startServer(kind, extraEnv = {}) {
   };
 }
 
-function load(url, { seconds = duration } = {}) {
+/** Load on POST /auth/token: an unrestricted API key naming the account, or (`delegated`) a delegated
+ * key with the user's JWT and no account (verified, then the cached credential). */
+function load(url, { seconds = duration, delegated = false, sameSize = false } = {}) {
   let next = 0;
   return autocannon({
     url: `${url}/auth/token`,
     connections,
     duration: seconds,
     method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": apiKey },
+    headers: { "content-type": "application/json", "x-api-key": delegated ? delegatedKey : apiKey },
     requests: [
       {
         setupRequest(request) {
-          const account = `user${next++ % accounts}@example.com`;
-          return { ...request, body: JSON.stringify({ provider: "bench", account }) };
+          const i = next++ % accounts;
+          if (delegated) {
+            return {
+              ...request,
+              headers: { ...request.headers, authorization: `Bearer ${userTokens[i]}` },
+              body: JSON.stringify({ provider: "bench" }),
+            };
+          }
+          return {
+            ...request,
+            // sameSize: the same bearer header, ignored by an API key without delegation (isolates the JWT check).
+            ...(sameSize
+              ? { headers: { ...request.headers, authorization: `Bearer ${userTokens[i]}` } }
+              : {}),
+            body: JSON.stringify({ provider: "bench", account: `user${i}@example.com` }),
+          };
         },
       },
     ],
@@ -57,6 +103,7 @@ async function measure(kind, extraEnv, shapes) {
   const server = await startServer(kind, extraEnv);
   try {
     await load(server.url, { seconds: 3 });
+    if (shapes.some((shape) => shape.delegated)) await load(server.url, { seconds: 3, delegated: true });
     const results = [];
     for (const shape of shapes) results.push(await load(server.url, shape));
     return results;
@@ -79,13 +126,25 @@ if (!pgUrl) {
 const rows = [];
 try {
   const [baseline] = await measure("baseline", {}, [{}]);
-  for (const [name, kind] of [
-    ["POST /auth/token, file store", "file"],
-    ["POST /auth/token, Postgres", "postgres"],
-  ]) {
-    const [result] = await measure(kind, { PG_URL: pgUrl }, [{}]);
-    rows.push({ name, result, baseline });
-  }
+  // API key and delegated (user JWT verified) on the same server, one after the other.
+  // Interleaved twice, best p50 of each kept: other processes on the machine add noise to single runs.
+  const shapes = [{}, { sameSize: true }, { delegated: true }];
+  const runs = await measure("file", {}, [...shapes, ...shapes]);
+  const best = (a, b) => (a.latency.p50 <= b.latency.p50 ? a : b);
+  const [keyed, sameSize, delegated] = shapes.map((_, i) => best(runs[i], runs[i + shapes.length]));
+  rows.push({ name: "POST /auth/token, file store (API key + account)", result: keyed, baseline });
+  rows.push({
+    name: "POST /auth/token, file store (API key + account, same request size: bearer header ignored)",
+    result: sameSize,
+    baseline,
+  });
+  rows.push({
+    name: "POST /auth/token, file store (delegated: user JWT verified, no account)",
+    result: delegated,
+    baseline,
+  });
+  const [postgres] = await measure("postgres", { PG_URL: pgUrl }, [{}]);
+  rows.push({ name: "POST /auth/token, Postgres", result: postgres, baseline });
 } finally {
   await stopPg?.();
 }
@@ -108,4 +167,15 @@ for (const { name, result, baseline } of rows) {
 }
 for (const row of rows.filter((entry) => entry.name.includes("Postgres"))) {
   console.log(`${row.name}: p99 ${row.result.latency.p99} ms (target < 20 ms for cached tokens).`);
+}
+const [keyedRow, sameSizeRow, delegatedRow] = rows;
+if (keyedRow !== undefined && sameSizeRow !== undefined && delegatedRow !== undefined) {
+  const p50 = (row) => row.result.latency.p50;
+  const pct = (a, b) => `${((p50(a) / p50(b) - 1) * 100).toFixed(0)}%`;
+  console.log(
+    `JWT check (delegated vs API key with the same request size, same server, same run): p50 ${p50(delegatedRow)} vs ${p50(sameSizeRow)} ms (${pct(delegatedRow, sameSizeRow)}; target ≤ +20%).`,
+  );
+  console.log(
+    `Delegated vs plain API-key request (JWT check + the larger request): p50 ${p50(delegatedRow)} vs ${p50(keyedRow)} ms (${pct(delegatedRow, keyedRow)}).`,
+  );
 }

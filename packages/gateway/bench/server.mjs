@@ -7,7 +7,7 @@ import { aesGcmCipher, generateKey } from "@credstack/storage";
 import Fastify from "fastify";
 import { createGateway, hashApiKey } from "../dist/index.js";
 
-const { KIND, PG_URL, ACCOUNTS = "1000", API_KEY } = process.env;
+const { KIND, PG_URL, ACCOUNTS = "1000", API_KEY, DELEGATED_KEY, JWKS_JSON } = process.env;
 const send = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
 if (KIND === "baseline") {
@@ -43,6 +43,17 @@ if (KIND === "baseline") {
     dir = mkdtempSync(join(tmpdir(), "credstack-gw-bench-"));
     store = fileStore({ dir: join(dir, "store"), cipher, fsync: false });
   }
+  // The users' identity provider for the delegated rows: a JWKS on loopback (fetched once, cached by jose).
+  let jwksUrl;
+  let jwksServer;
+  if (JWKS_JSON !== undefined) {
+    const { createServer } = await import("node:http");
+    jwksServer = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" }).end(JWKS_JSON);
+    });
+    await new Promise((resolve) => jwksServer.listen(0, "127.0.0.1", resolve));
+    jwksUrl = `http://127.0.0.1:${jwksServer.address().port}/jwks`;
+  }
   const expiresAt = Date.now() + 3_600_000;
   for (let i = 0; i < Number(ACCOUNTS); i++) {
     await store.put(
@@ -66,13 +77,26 @@ if (KIND === "baseline") {
         authorization_endpoint: "http://127.0.0.1:9/auth",
         token_endpoint: "http://127.0.0.1:9/token",
         clientId: "bench",
+        identityProof: { method: "none" },
         redirectUri: "http://127.0.0.1:9/auth/callback/bench",
         scopes: "plain",
         allowInsecureRequests: true,
         defaultScopes: ["api:read"],
       },
     },
-    apiKeys: [{ id: "bench", hash: hashApiKey(API_KEY) }],
+    apiKeys: [
+      { id: "bench", hash: hashApiKey(API_KEY), mode: "unrestricted" },
+      ...(DELEGATED_KEY === undefined
+        ? []
+        : [{ id: "bench-delegated", hash: hashApiKey(DELEGATED_KEY), mode: "delegated" }]),
+    ],
+    ...(jwksUrl === undefined
+      ? {}
+      : {
+          delegation: {
+            bearer: { jwksUrl, issuer: "https://idp.bench", audience: "bench-mcp", algorithms: ["RS256"] },
+          },
+        }),
     rateLimit: { max: 100_000_000 },
     ...(process.env.CACHE_MS === undefined ? {} : { refresh: { cacheMs: Number(process.env.CACHE_MS) } }),
     sweepIntervalMs: 0,
@@ -80,6 +104,7 @@ if (KIND === "baseline") {
   send({ url: await gateway.listen({ host: "127.0.0.1", port: 0 }) });
   process.stdin.on("end", async () => {
     await gateway.close();
+    jwksServer?.close();
     await store.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
     process.exit(0);

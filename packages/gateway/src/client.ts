@@ -24,8 +24,16 @@ export interface GatewayClientOptions {
 export interface TokenRequest {
   /** The provider slug configured on the gateway (`google`). */
   readonly provider: string;
-  /** The user's account (usually an email). */
-  readonly account: string;
+  /**
+   * The user's account (usually an email). Required with a service key; with a delegated key it
+   * defaults to the user's primary account and may only name one of the user's linked accounts.
+   */
+  readonly account?: string;
+  /**
+   * The end user's bearer token (delegated keys): sent as `Authorization: Bearer`; the gateway verifies
+   * it and serves only that user's accounts.
+   */
+  readonly subjectToken?: string;
   /** Scope names the token must carry. @default the provider's defaultScopes on the gateway */
   readonly scopes?: readonly string[];
   /** Refresh even if the token looks valid (after the API answered 401). @default false */
@@ -82,8 +90,10 @@ export interface RequireAuthOptions<Args> {
   readonly provider: string;
   /** Scope names the tool needs. @default the provider's defaultScopes on the gateway */
   readonly scopes?: readonly string[];
-  /** The account the call acts for, from the tool's arguments or the caller's verified identity. */
-  readonly account: (args: Args) => string | Promise<string>;
+  /** The account the call acts for (service keys), from the tool's arguments. */
+  readonly account?: (args: Args) => string | Promise<string>;
+  /** The caller's bearer token (delegated keys): the gateway derives the account from it. */
+  readonly subjectToken?: (args: Args) => string | undefined | Promise<string | undefined>;
   /**
    * What to answer when the user must authorize.
    * @default an MCP tool result (`isError: true`) whose text gives the URL
@@ -129,7 +139,8 @@ export interface GatewayClient {
   /** Revokes and deletes the account's credential (`DELETE /auth/revoke`). */
   revoke(request: {
     provider: string;
-    account: string;
+    account?: string;
+    subjectToken?: string;
   }): Promise<{ deleted: boolean; providerRevocation: string }>;
 }
 
@@ -158,18 +169,20 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   async function call(
     method: string,
     path: string,
-    body?: unknown,
+    request?: object,
   ): Promise<{ status: number; json: Record<string, unknown> }> {
+    const { subjectToken, ...body } = (request ?? {}) as { subjectToken?: string };
     let response: Response;
     try {
       response = await fetchImpl(`${base}${path}`, {
         method,
         headers: {
           "x-api-key": options.apiKey,
+          ...(subjectToken === undefined ? {} : { authorization: `Bearer ${subjectToken}` }),
           accept: "application/json",
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...(request === undefined ? {} : { "content-type": "application/json" }),
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(request === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
@@ -188,7 +201,8 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
         { cause: error },
       );
     }
-    if (response.status >= 400 && json.error !== "authorization_required") {
+    const reauthorize = json.error === "authorization_required" || json.error === "credential_unreadable";
+    if (response.status >= 400 && !reauthorize) {
       const error = typeof json.error === "string" ? json.error : "error";
       const message =
         typeof json.message === "string" ? json.message.slice(0, 300) : `HTTP ${response.status}`;
@@ -204,7 +218,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   const client: GatewayClient = {
     async getToken(request) {
       const { json } = await call("POST", "/auth/token", request);
-      if (json.error === "authorization_required") {
+      if (json.error === "authorization_required" || json.error === "credential_unreadable") {
         throw new AuthorizationRequiredError({
           url: String(json.authorizationUrl),
           sessionId: String(json.sessionId),
@@ -218,9 +232,12 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       return async (args) => {
         let token: GatewayToken;
         try {
+          const account = await requireOptions.account?.(args);
+          const subjectToken = await requireOptions.subjectToken?.(args);
           token = await client.getToken({
             provider: requireOptions.provider,
-            account: await requireOptions.account(args),
+            ...(account === undefined ? {} : { account }),
+            ...(subjectToken === undefined ? {} : { subjectToken }),
             ...(requireOptions.scopes === undefined ? {} : { scopes: requireOptions.scopes }),
           });
         } catch (error) {

@@ -1,6 +1,10 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseGatewayConfig, resolveGatewayConfig } from "./config.js";
 import { hashApiKey } from "./lib/api-keys.js";
+import { readApiKeysFile } from "./run.js";
 
 const hash = hashApiKey("k");
 
@@ -24,7 +28,7 @@ describe("config file", () => {
           },
           github: { preset: "github", clientId: "gh-id", clientSecret: { env: "GH" } },
         },
-        apiKeys: [{ id: "mcp", hash, rateLimit: 100 }],
+        apiKeys: [{ id: "mcp", hash, mode: "service", accounts: ["@example.com"], rateLimit: 100 }],
       }),
     );
     const resolved = resolveGatewayConfig(config, {
@@ -49,7 +53,9 @@ describe("config file", () => {
     expect(resolved.providers.microsoft?.scopes).toBe("microsoft");
     expect(resolved.providers.github).toMatchObject({ scopes: "github", clientSecret: "ghsecret" });
     expect(resolved.providers.github?.revocation_endpoint).toBeUndefined();
-    expect(resolved.apiKeys).toEqual([{ id: "mcp", hash, rateLimit: 100 }]);
+    expect(resolved.apiKeys).toEqual([
+      { id: "mcp", hash, mode: "service", accounts: ["@example.com"], rateLimit: 100 },
+    ]);
     expect(resolved.store).toBe("file:.credstack");
   });
 
@@ -75,7 +81,7 @@ describe("config file", () => {
     const resolved = resolveGatewayConfig(parseGatewayConfig("{}"), {
       CREDSTACK_STORE: "postgres://db/credstack",
       CREDSTACK_GATEWAY_PORT: "9000",
-      CREDSTACK_GATEWAY_API_KEYS: `a:${hash}, b:${hash}`,
+      CREDSTACK_GATEWAY_API_KEYS: `a:unrestricted:${hash}, b:delegated:${hash}`,
       GITHUB_CLIENT_ID: "gh",
       GITHUB_CLIENT_SECRET: "ghs",
     });
@@ -84,5 +90,51 @@ describe("config file", () => {
     expect(resolved.apiKeys.map((key) => key.id)).toEqual(["a", "b"]);
     expect(Object.keys(resolved.providers)).toEqual(["github"]);
     expect(resolved.providers.github?.redirectUri).toBe("http://127.0.0.1:9000/auth/callback/github");
+  });
+});
+
+describe("API keys file (as credstack gateway-key writes it)", () => {
+  it("reads entries with their grants; a key without a mode is refused", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "credstack-gw-keys-"));
+    try {
+      const path = join(dir, "keys.json");
+      const entry = {
+        id: "mcp",
+        hash,
+        mode: "service",
+        accounts: ["@example.com"],
+        createdAt: "2026-12-02T00:00:00Z",
+      };
+      await writeFile(path, JSON.stringify({ apiKeys: [entry] }));
+      expect(await readApiKeysFile(path)).toEqual([
+        { id: "mcp", hash, mode: "service", accounts: ["@example.com"] },
+      ]);
+      await writeFile(path, JSON.stringify({ apiKeys: [{ id: "old", hash }] }));
+      await expect(readApiKeysFile(path)).rejects.toMatchObject({ code: "ERR_INVALID_CONFIG" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("delegation, audit and abuse options come from the config file", () => {
+    const resolved = resolveGatewayConfig(
+      parseGatewayConfig(
+        JSON.stringify({
+          delegation: { issuer: "https://idp.example", audience: "mcp", jwksUrl: "https://idp.example/jwks" },
+          audit: { clearAccounts: true, pseudonymKey: { env: "PSEUDO" } },
+          failedAuthLimit: { max: 5 },
+          maxPendingPerKey: 10,
+          apiKeysFile: "keys.json",
+        }),
+      ),
+      { PSEUDO: "0123456789abcdef0123" },
+    );
+    expect(resolved.options).toMatchObject({
+      delegation: { bearer: { issuer: "https://idp.example", audience: "mcp" } },
+      audit: { clearAccounts: true, pseudonymKey: "0123456789abcdef0123" },
+      failedAuthLimit: { max: 5 },
+      maxPendingPerKey: 10,
+    });
+    expect(resolved.apiKeysFile).toBe("keys.json");
   });
 });

@@ -33,6 +33,26 @@ const providerEntry = z.strictObject({
   idTokenSigningAlg: z.string().min(1).optional(),
   timeoutMs: z.number().int().positive().optional(),
   allowInsecureRequests: z.boolean().optional(),
+  identityProof: z
+    .discriminatedUnion("method", [
+      z.strictObject({ method: z.literal("id_token") }),
+      z.strictObject({ method: z.literal("github"), apiUrl: z.url().optional() }),
+      z.strictObject({ method: z.literal("microsoft_graph"), url: z.url().optional() }),
+      z.strictObject({ method: z.literal("userinfo"), url: z.url() }),
+      z.strictObject({ method: z.literal("none") }),
+    ])
+    .optional(),
+});
+
+/** One API key entry (config file, and the keys file `credstack gateway-key` writes). */
+export const apiKeyEntry = z.strictObject({
+  id: z.string(),
+  hash: z.string(),
+  mode: z.enum(["delegated", "service", "unrestricted"]),
+  providers: z.array(z.string().min(1)).max(256).optional(),
+  accounts: z.array(z.string().min(1).max(1024)).max(1024).optional(),
+  rateLimit: z.number().int().positive().optional(),
+  createdAt: z.string().optional(),
 });
 
 /** The zod schema of the gateway's JSON config file (see docs/gateway.md, "Config file"). */
@@ -43,15 +63,28 @@ export const gatewayConfigSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).optional(),
   store: z.string().min(1).optional(),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/), providerEntry).default({}),
-  apiKeys: z
-    .array(
-      z.strictObject({
-        id: z.string(),
-        hash: z.string(),
-        rateLimit: z.number().int().positive().optional(),
-      }),
-    )
-    .default([]),
+  apiKeys: z.array(apiKeyEntry).default([]),
+  apiKeysFile: z.string().min(1).optional(),
+  delegation: z
+    .strictObject({
+      issuer: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+      audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+      jwksUrl: z.url(),
+      algorithms: z.array(z.string().min(1)).min(1).optional(),
+      accountClaim: z.string().min(1).optional(),
+      clockToleranceSec: z.number().int().min(0).max(60).optional(),
+    })
+    .optional(),
+  failedAuthLimit: z
+    .strictObject({
+      max: z.number().int().positive().optional(),
+      windowMs: z.number().int().positive().optional(),
+    })
+    .optional(),
+  maxPendingPerKey: z.number().int().positive().optional(),
+  audit: z
+    .strictObject({ clearAccounts: z.boolean().optional(), pseudonymKey: secretRef.optional() })
+    .optional(),
   rateLimit: z
     .strictObject({
       max: z.number().int().positive().optional(),
@@ -88,9 +121,19 @@ export interface ResolvedGatewayConfig {
   readonly store: string;
   /** Redis URL for shared rate-limit counters, if configured. */
   readonly rateLimitRedis: string | undefined;
+  /** The API keys file to read besides `apiKeys` (`apiKeysFile`, or `CREDSTACK_GATEWAY_API_KEYS_FILE`). */
+  readonly apiKeysFile: string | undefined;
   readonly options: Pick<
     GatewayOptions,
-    "rateLimit" | "refresh" | "authorizationTtlMs" | "corsOrigins" | "trustProxy"
+    | "rateLimit"
+    | "refresh"
+    | "authorizationTtlMs"
+    | "corsOrigins"
+    | "trustProxy"
+    | "delegation"
+    | "failedAuthLimit"
+    | "maxPendingPerKey"
+    | "audit"
   >;
 }
 
@@ -161,7 +204,8 @@ function providersFromEnv(env: Env): GatewayConfig["providers"] {
  * Turns a parsed config and the environment into gateway options: presets expanded, `{ "env": … }`
  * references read, each provider's `redirectUri` defaulting to `<publicUrl>/auth/callback/<slug>`.
  * Environment: `CREDSTACK_STORE`, `CREDSTACK_GATEWAY_HOST`, `CREDSTACK_GATEWAY_PORT`,
- * `CREDSTACK_GATEWAY_PUBLIC_URL`, `CREDSTACK_GATEWAY_API_KEYS` (`id:sha256:<hex>` entries, comma-separated),
+ * `CREDSTACK_GATEWAY_PUBLIC_URL`, `CREDSTACK_GATEWAY_API_KEYS` (`id:delegated:sha256:<hex>` or
+ * `id:unrestricted:sha256:<hex>` entries, comma-separated), `CREDSTACK_GATEWAY_API_KEYS_FILE`,
  * and, when the config has no providers, `GOOGLE_CLIENT_ID`/`_SECRET`, `MICROSOFT_CLIENT_ID`/`_SECRET`
  * (+ `MICROSOFT_TENANT`), `GITHUB_CLIENT_ID`/`_SECRET`.
  * @throws GatewayConfigError
@@ -193,6 +237,9 @@ export function resolveGatewayConfig(config: GatewayConfig, env: Env = process.e
     const clientAuthMethod =
       entry.clientAuthMethod ?? (entry.clientSecret === undefined ? undefined : preset?.clientAuthMethod);
     const scopes = entry.scopes ?? preset?.scopes;
+    const identityProof = (
+      entry.identityProof === undefined ? preset?.identityProof : definedOnly(entry.identityProof)
+    ) as GatewayProvider["identityProof"];
     providers[slug] = {
       issuer: endpoint("issuer"),
       authorization_endpoint: endpoint("authorization_endpoint"),
@@ -213,21 +260,27 @@ export function resolveGatewayConfig(config: GatewayConfig, env: Env = process.e
       ...(entry.allowInsecureRequests === undefined
         ? {}
         : { allowInsecureRequests: entry.allowInsecureRequests }),
+      ...(identityProof === undefined ? {} : { identityProof }),
     };
   }
-  const apiKeys: ApiKeyEntry[] = config.apiKeys.map((entry) => ({
-    id: entry.id,
-    hash: entry.hash,
-    ...(entry.rateLimit === undefined ? {} : { rateLimit: entry.rateLimit }),
-  }));
+  const apiKeys: ApiKeyEntry[] = config.apiKeys.map(apiKeyOf);
   for (const item of (env.CREDSTACK_GATEWAY_API_KEYS ?? "")
     .split(",")
     .map((text) => text.trim())
     .filter(Boolean)) {
-    const index = item.indexOf(":");
-    if (index <= 0) throw new GatewayConfigError("CREDSTACK_GATEWAY_API_KEYS entries are id:sha256:<hex>.");
-    apiKeys.push({ id: item.slice(0, index), hash: item.slice(index + 1) });
+    const match = /^([^:]+):(delegated|unrestricted):(sha256:.*)$/.exec(item);
+    if (match === null) {
+      throw new GatewayConfigError(
+        "CREDSTACK_GATEWAY_API_KEYS entries are id:delegated:sha256:<hex> or id:unrestricted:sha256:<hex> (service keys need the config file).",
+      );
+    }
+    apiKeys.push({
+      id: match[1] as string,
+      mode: match[2] as "delegated" | "unrestricted",
+      hash: match[3] as string,
+    });
   }
+  const delegation = config.delegation;
   const rateLimit = config.rateLimit;
   return {
     providers,
@@ -236,6 +289,7 @@ export function resolveGatewayConfig(config: GatewayConfig, env: Env = process.e
     host,
     port,
     store: env.CREDSTACK_STORE ?? config.store ?? "file:.credstack",
+    apiKeysFile: env.CREDSTACK_GATEWAY_API_KEYS_FILE ?? config.apiKeysFile,
     rateLimitRedis:
       rateLimit?.redis === undefined ? undefined : readValue(rateLimit.redis, env, "rateLimit.redis"),
     options: {
@@ -251,6 +305,35 @@ export function resolveGatewayConfig(config: GatewayConfig, env: Env = process.e
       ...(config.authorizationTtlMs === undefined ? {} : { authorizationTtlMs: config.authorizationTtlMs }),
       ...(config.corsOrigins === undefined ? {} : { corsOrigins: config.corsOrigins }),
       ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
+      ...(delegation === undefined ? {} : { delegation: { bearer: definedOnly(delegation) } }),
+      ...(config.failedAuthLimit === undefined
+        ? {}
+        : { failedAuthLimit: definedOnly(config.failedAuthLimit) }),
+      ...(config.maxPendingPerKey === undefined ? {} : { maxPendingPerKey: config.maxPendingPerKey }),
+      ...(config.audit === undefined
+        ? {}
+        : {
+            audit: {
+              ...(config.audit.clearAccounts === undefined
+                ? {}
+                : { clearAccounts: config.audit.clearAccounts }),
+              ...(config.audit.pseudonymKey === undefined
+                ? {}
+                : { pseudonymKey: readValue(config.audit.pseudonymKey, env, "audit.pseudonymKey") }),
+            },
+          }),
     },
+  };
+}
+
+/** An API key entry of the config file or the keys file, as the gateway takes it. */
+export function apiKeyOf(entry: z.output<typeof apiKeyEntry>): ApiKeyEntry {
+  return {
+    id: entry.id,
+    hash: entry.hash,
+    mode: entry.mode,
+    ...(entry.providers === undefined ? {} : { providers: entry.providers }),
+    ...(entry.accounts === undefined ? {} : { accounts: entry.accounts }),
+    ...(entry.rateLimit === undefined ? {} : { rateLimit: entry.rateLimit }),
   };
 }

@@ -17,12 +17,17 @@ import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { GatewayConfigError } from "./errors.js";
+import { type FailedAuthLimit, failureCounter, pendingCounter } from "./lib/abuse.js";
+import { accessControl, type GatewayDelegation } from "./lib/access.js";
 import { type ApiKeyEntry, apiKeyTable } from "./lib/api-keys.js";
+import { type AuditEvent, auditTrail, type GatewayAuditOptions } from "./lib/audit.js";
 import { flowRecords, reservedPrefix } from "./lib/flow-records.js";
-import { errorHandler, HttpFailure } from "./lib/http-errors.js";
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, HttpFailure } from "./lib/http-errors.js";
+import { identityScopesOf } from "./lib/identity-scopes.js";
 import { openApiDocument } from "./lib/openapi.js";
 import { registerCallback, registerRoutes } from "./lib/routes.js";
 import { canonicalScopes } from "./lib/scope-names.js";
+import { presentedKey, registerTokenExchange } from "./lib/token-exchange.js";
 
 /** One provider the gateway serves: core's {@link ProviderConfig} plus the scopes asked for by default. */
 export interface GatewayProvider extends ProviderConfig {
@@ -50,8 +55,23 @@ export interface GatewayOptions {
   readonly store: CredentialStore;
   /** The providers by slug. Each `redirectUri` must point at this gateway's `/auth/callback/<slug>`. */
   readonly providers: Readonly<Record<string, GatewayProvider>>;
-  /** The API keys accepted (hashes only). Without any, every endpoint but the callback and health answers 401. */
+  /**
+   * The API keys accepted (hashes only), each with its grant (`delegated`, `service` + allow-lists, or
+   * `unrestricted`). Without any, every endpoint but the callback and health answers 401.
+   */
   readonly apiKeys: readonly ApiKeyEntry[];
+  /**
+   * Delegated identity: how the end users' bearer JWTs are verified (core's bearer-JWT source options:
+   * issuer, audience, JWKS, `email_verified`). Required by `delegated` keys and the token exchange.
+   * @default undefined (no delegated keys)
+   */
+  readonly delegation?: GatewayDelegation;
+  /** Failed authentications (wrong API key, invalid subject token) allowed per client address. @default { max: 20, windowMs: 60000 } */
+  readonly failedAuthLimit?: FailedAuthLimit;
+  /** Pending authorizations one API key may hold at once (the same flow requested again is reused). @default 100 */
+  readonly maxPendingPerKey?: number;
+  /** The audit trail: hook, pseudonyms. @default events to the gateway log only, accounts pseudonymised */
+  readonly audit?: GatewayAuditOptions;
   /** Rate limits per API key. @default { max: 6000, timeWindowMs: 60000 } */
   readonly rateLimit?: GatewayRateLimit;
   /** Refresher tuning (cache, lease, cooldown, window); see `createRefresher`. @default core's defaults */
@@ -87,7 +107,10 @@ export interface GatewayOptions {
 export interface Gateway {
   /** The Fastify instance (ready). */
   readonly app: FastifyInstance;
-  /** The resolver behind `POST /auth/token`. */
+  /**
+   * A resolver over the gateway's store, refresher and providers that trusts the account argument (no
+   * grant applies: for in-process use). `POST /auth/token` uses one per API key, after the key's grant.
+   */
   readonly resolver: Resolver;
   /** Listens; returns the base URL. @default host "127.0.0.1", port 8787 */
   listen(options?: { readonly host?: string; readonly port?: number }): Promise<string>;
@@ -113,8 +136,13 @@ function checkOptions(options: GatewayOptions): void {
         `Provider slug ${slug}: names starting with ${reservedPrefix} are reserved.`,
       );
     }
+    if (config.identityProof === undefined) {
+      throw new GatewayConfigError(
+        `Provider ${slug}: identityProof is required (how the provider proves who signed in: id_token, github, microsoft_graph, userinfo), or { method: "none" } to opt out explicitly.`,
+      );
+    }
     // Unknown scope names fail at start-up, not on the first request.
-    canonicalScopes(slug, config, config.defaultScopes ?? []);
+    canonicalScopes(slug, config, [...(config.defaultScopes ?? []), ...identityScopesOf(config)]);
   }
   const positive = (name: string, value: number | undefined, zero = false) => {
     if (value !== undefined && (!Number.isSafeInteger(value) || value < (zero ? 0 : 1))) {
@@ -126,14 +154,39 @@ function checkOptions(options: GatewayOptions): void {
   positive("authorizationTtlMs", options.authorizationTtlMs);
   positive("bodyLimit", options.bodyLimit);
   positive("sweepIntervalMs", options.sweepIntervalMs, true);
+  positive("maxPendingPerKey", options.maxPendingPerKey);
+  positive("failedAuthLimit.max", options.failedAuthLimit?.max);
+  positive("failedAuthLimit.windowMs", options.failedAuthLimit?.windowMs);
+  const key = options.audit?.pseudonymKey;
+  if (key !== undefined && (typeof key !== "string" || key.length < 16)) {
+    throw new GatewayConfigError("audit.pseudonymKey must have at least 16 characters.");
+  }
+  if (options.delegation === undefined) {
+    const delegated = (options.apiKeys ?? []).find((entry) => entry?.mode === "delegated");
+    if (delegated !== undefined) {
+      throw new GatewayConfigError(`API key ${delegated.id} is delegated: configure delegation (bearer).`);
+    }
+  }
 }
 
-/** Redacts query strings (the callback's `code` and `state`) from request logs. */
-const requestSerializer = (request: { method: string; url: string; id: string }) => ({
-  method: request.method,
-  url: request.url.split("?")[0],
-  id: request.id,
-});
+/**
+ * Request logs without query strings (the callback's `code` and `state`), and with the account of
+ * `/auth/providers/:account` as its audit label (pseudonym unless `audit.clearAccounts`).
+ */
+const requestSerializer =
+  (label: (account: string) => string) => (request: { method: string; url: string; id: string }) => {
+    const path = request.url.split("?")[0] ?? "";
+    const match = /^\/auth\/providers\/([^/]+)$/.exec(path);
+    let url = path;
+    if (match !== null) {
+      let account = match[1] as string;
+      try {
+        account = decodeURIComponent(account);
+      } catch {}
+      url = `/auth/providers/${label(account)}`;
+    }
+    return { method: request.method, url, id: request.id };
+  };
 
 /**
  * Creates the token gateway: a Fastify app serving `POST /auth/init`, `GET /auth/callback/:provider`,
@@ -150,7 +203,8 @@ const requestSerializer = (request: { method: string; url: string; id: string })
  * import type { ProviderConfig } from "@credstack/core";
  * import type { CredentialStore } from "@credstack/storage";
  * declare const store: CredentialStore, google: ProviderConfig, hash: string; // hash: from generateApiKey()
- * const gateway = await createGateway({ store, providers: { google }, apiKeys: [{ id: "mcp", hash }] });
+ * declare const delegation: GatewayDelegation; // how your users' bearer JWTs are verified
+ * const gateway = await createGateway({ store, providers: { google }, apiKeys: [{ id: "mcp", hash, mode: "delegated" }], delegation });
  * await gateway.listen({ port: 8787 });
  * ```
  * @throws GatewayConfigError (`ERR_INVALID_CONFIG`) for unusable options.
@@ -164,10 +218,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const keys = apiKeyTable(options.apiKeys ?? []);
   const version = packageVersion();
   const flows = flowRecords(store, clock);
+  // The log function reads `app` when an event happens (after the app exists).
+  const audit = auditTrail(
+    options.audit,
+    (event: AuditEvent) => app.log.info({ audit: event }, "audit"),
+    clock,
+  );
   const logger =
     options.logger === undefined || options.logger === false
       ? false
-      : { ...(options.logger === true ? {} : options.logger), serializers: { req: requestSerializer } };
+      : {
+          ...(options.logger === true ? {} : options.logger),
+          serializers: { req: requestSerializer((account) => audit.label(account)) },
+        };
 
   const app: FastifyInstance = Fastify({
     logger: logger as boolean | Record<string, unknown> as NonNullable<FastifyServerOptions["logger"]>,
@@ -175,7 +238,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     bodyLimit: options.bodyLimit ?? 16_384,
     // Accounts travel in GET /auth/providers/:account (emails reach 254 characters).
     routerOptions: { maxParamLength: 1100 },
+    // Fastify's own errors (a URL it cannot decode) in the documented shape, never echoing the URL.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
+  const failures = failureCounter(options.failedAuthLimit);
+  const access = accessControl(options.delegation, audit, failures, clock);
   const refresher: Refresher = createRefresher({
     store,
     providers,
@@ -183,7 +251,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     fetch: fetchImpl,
     ...options.refresh,
     onEvent(event) {
-      app.log.info({ refresh: event }, "refresh");
+      app.log.info({ refresh: { ...event, account: audit.label(event.account) } }, "refresh");
+      audit.emit({ type: "refresh", provider: event.provider, account: event.account, reason: event.type });
       options.onRefreshEvent?.(event);
     },
   });
@@ -196,19 +265,44 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.authorizationTtlMs === undefined ? {} : { transactionTtlMs: options.authorizationTtlMs }),
   };
   const finisher = createAuthorizer({ ...authorizerOptions, refresher });
-  // A fresh authorizer per flow: every POST /auth/init owns its transaction and the session attached to
-  // it, instead of joining a pending one (core's authorizer shares pending flows per key).
-  const authorizer: Authorizer = {
-    begin: (request) => createAuthorizer(authorizerOptions).begin(request),
+  const ttl = options.authorizationTtlMs ?? 600_000;
+  const pending = pendingCounter(options.maxPendingPerKey ?? 100);
+  // One authorizer view per API key: a flow requested again by the same key (same account, provider and
+  // scopes) reuses the pending one and its session; new ones are capped per key.
+  const authorizerOf = (key: ApiKeyEntry): Authorizer => ({
+    async begin(request) {
+      const flow = [request.provider, request.account ?? "", ...request.scopes].join("\u0000");
+      if (pending.full(key.id, flow, clock())) {
+        throw new HttpFailure(
+          429,
+          "too_many_pending_authorizations",
+          "This API key has too many pending authorizations; complete or let some expire first.",
+        );
+      }
+      const started = await finisher.begin({ ...request, identityId: `key:${key.id}` });
+      pending.add(key.id, flow, clock() + ttl);
+      return started;
+    },
     handleCallback: (callback) => finisher.handleCallback(callback),
-  };
-  const resolver = createResolver({
-    chain: defaultChain({ refresher, authorizer }),
-    providers,
-    clock,
-    // The gateway's callers are services holding an API key: they name the account.
-    trustAccountArgument: true,
   });
+  const resolverFor = (authorizer: Authorizer) =>
+    createResolver({
+      chain: defaultChain({ refresher, authorizer }),
+      providers,
+      clock,
+      // The account was decided by the key's grant (service) or the verified subject token (delegated).
+      trustAccountArgument: true,
+    });
+  const resolvers = new Map<string, Resolver>();
+  const resolverOf = (key: ApiKeyEntry): Resolver => {
+    let found = resolvers.get(key.id);
+    if (found === undefined) {
+      found = resolverFor(authorizerOf(key));
+      resolvers.set(key.id, found);
+    }
+    return found;
+  };
+  const resolver = resolverFor(finisher);
 
   const apiKeyOf = new WeakMap<object, ApiKeyEntry>();
   const defaultMax = options.rateLimit?.max ?? 6000;
@@ -220,16 +314,37 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await app.register(cors, { origin: [...options.corsOrigins], methods: ["GET", "POST", "DELETE"] });
   }
   app.addHook("onRequest", (request, reply, done) => {
-    // Tokens, sessions and the callback page must never be cached.
+    // Tokens, sessions and the callback page must never be cached, nor sniffed.
     reply.header("cache-control", "no-store");
-    if ((request.routeOptions.config as { public?: boolean } | undefined)?.public === true) return done();
-    const header = request.headers["x-api-key"];
-    const key = keys.find(typeof header === "string" ? header : undefined);
+    reply.header("x-content-type-options", "nosniff");
+    const config = request.routeOptions.config as { public?: boolean; clientAuth?: boolean } | undefined;
+    if (config?.public === true) return done();
+    const now = clock();
+    const key = keys.find(presentedKey(request, config?.clientAuth === true));
+    // An address that failed too often gets 429 for wrong keys (no more guesses); valid keys pass.
+    const blocked = key === undefined ? failures.blockedFor(request.ip, now) : 0;
+    if (blocked > 0) {
+      reply.header("retry-after", String(blocked));
+      return done(
+        new HttpFailure(
+          429,
+          "rate_limited",
+          "Too many failed authentications from this address; retry later.",
+        ),
+      );
+    }
     if (key === undefined) {
+      failures.fail(request.ip, now);
+      audit.emit({ type: "key_refused", reason: "invalid_api_key" });
       return done(new HttpFailure(401, "invalid_api_key", "A valid X-API-Key header is required."));
     }
     apiKeyOf.set(request, key);
     done();
+  });
+  // Also on answers no onRequest hook saw (404, errors before routing).
+  app.addHook("onSend", (_request, reply, payload, done) => {
+    reply.header("x-content-type-options", "nosniff");
+    done(null, payload);
   });
   await app.register(rateLimit, {
     global: true,
@@ -249,12 +364,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   });
 
+  const identityScopes = new Map(
+    Object.entries(providers).map(([slug, config]) => [
+      slug,
+      canonicalScopes(slug, config, identityScopesOf(config)),
+    ]),
+  );
   const routeContext = {
     store,
     providers,
-    resolver,
+    resolverOf,
+    authorizerOf,
+    finisher,
+    access,
+    audit,
+    identityScopes: (provider: string) => identityScopes.get(provider) ?? [],
     refresher,
-    authorizer,
     flows,
     clock,
     fetch: fetchImpl,
@@ -263,6 +388,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     apiKeyOf: (request: object) => apiKeyOf.get(request),
   };
   registerRoutes(app, routeContext);
+  registerTokenExchange(app, routeContext);
   // Security headers on the HTML pages (the callback result page) only: helmet lives in its own scope,
   // so the JSON endpoints do not pay for its hooks. JSON answers get no-store (above).
   await app.register(async (pages) => {

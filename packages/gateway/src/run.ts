@@ -1,10 +1,18 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type GatewayConfig, loadGatewayConfig, resolveGatewayConfig } from "./config.js";
+import { z } from "zod";
+import {
+  apiKeyEntry,
+  apiKeyOf,
+  type GatewayConfig,
+  loadGatewayConfig,
+  resolveGatewayConfig,
+} from "./config.js";
 import { GatewayConfigError } from "./errors.js";
 import { createGateway, type Gateway } from "./gateway.js";
 import { type ApiKeyEntry, generateApiKey } from "./lib/api-keys.js";
+import { issuesOf } from "./lib/schemas.js";
 import { openStore } from "./store-uri.js";
 
 /** Options of {@link runGateway}. */
@@ -28,18 +36,41 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** The API keys file of a `file:` store without configured keys: `<dir>/gateway-api-keys.json`. */
+/** Reads an API keys file (`{ "apiKeys": [...] }`, as `credstack gateway-key` writes it). @throws GatewayConfigError */
+export async function readApiKeysFile(path: string): Promise<ApiKeyEntry[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new GatewayConfigError(`Cannot read the API keys file ${path}.`, { cause: error });
+  }
+  const result = apiKeysFileSchema.safeParse(parsed);
+  if (!result.success) {
+    throw new GatewayConfigError(
+      `The API keys file ${path} is invalid: ${issuesOf(result.error).join("; ")}`,
+    );
+  }
+  return result.data.apiKeys.map(apiKeyOf);
+}
+
+const apiKeysFileSchema = z.object({ apiKeys: z.array(apiKeyEntry) });
+
+/**
+ * The API keys file of a `file:` store without configured keys: `<dir>/gateway-api-keys.json`. Created on
+ * first start with one `unrestricted` key — for one developer on their own machine; production
+ * deployments configure `delegated` or `service` keys instead.
+ */
 async function localApiKeys(dir: string, print: (line: string) => void): Promise<ApiKeyEntry[]> {
   const path = join(dir, "gateway-api-keys.json");
-  if (existsSync(path)) {
-    const parsed = JSON.parse(await readFile(path, "utf8")) as { apiKeys?: ApiKeyEntry[] };
-    return parsed.apiKeys ?? [];
-  }
+  if (existsSync(path)) return readApiKeysFile(path);
   const { key, hash } = generateApiKey();
-  const entries = [{ id: "local", hash }];
+  const entries: ApiKeyEntry[] = [{ id: "local", hash, mode: "unrestricted" }];
   await writeFile(path, `${JSON.stringify({ apiKeys: entries }, null, 2)}\n`, { mode: 0o600, flag: "wx" });
   print(`Created API key "local" (shown once; its SHA-256 is in ${path}):`);
   print(`  X-API-Key: ${key}`);
+  print(
+    '  It is UNRESTRICTED (any account on any provider): for one developer on this machine only. In production use delegated or service keys (docs/gateway.md, "Threat model").',
+  );
   return entries;
 }
 
@@ -65,6 +96,9 @@ export async function runGateway(options: RunGatewayOptions = {}): Promise<Runni
   let redis: { quit(): Promise<unknown> } | undefined;
   try {
     let apiKeys = resolved.apiKeys;
+    if (resolved.apiKeysFile !== undefined) {
+      apiKeys = [...apiKeys, ...(await readApiKeysFile(resolve(cwd, resolved.apiKeysFile)))];
+    }
     if (apiKeys.length === 0 && opened.dir !== undefined) apiKeys = await localApiKeys(opened.dir, print);
     if (apiKeys.length === 0) {
       throw new GatewayConfigError(

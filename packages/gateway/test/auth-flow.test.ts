@@ -52,15 +52,16 @@ describe("authorization flow through the gateway (real oidc-provider, code + PKC
     expect((await h.store.get(key))?.version).toBe(before?.version);
   });
 
-  it("a provider error marks the session failed", async () => {
+  it("a provider error (or a forged one) leaves the flow pending and usable", async () => {
     const init = await h.call("POST", "/auth/init", { provider: "test", account: "bob@example.com" });
     const state = new URL(init.json.authorizationUrl).searchParams.get("state") as string;
     const page = await fetch(
       `${h.base}/auth/callback/test?error=access_denied&state=${encodeURIComponent(state)}&iss=${encodeURIComponent(h.server.issuer)}`,
     );
     expect(page.status).toBe(400);
+    expect(await page.text()).toContain("provider_error");
     const status = await h.call("GET", `/auth/status/${init.json.sessionId}`);
-    expect(status.json).toMatchObject({ status: "failed", error: "provider_error" });
+    expect(status.json).toMatchObject({ status: "pending" });
   });
 
   it("a session is visible only to the API key that started it", async () => {

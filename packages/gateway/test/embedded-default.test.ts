@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,6 +50,12 @@ describe.skipIf(!existsSync(bin))("pnpm start: the gateway on the embedded defau
       expect(first.output).toContain(`file:${join(dir, ".credstack")}`);
       const apiKey = /X-API-Key: (csk_\S+)/.exec(first.output)?.[1] as string;
       expect(apiKey).toBeDefined();
+      // Convenient for one developer, and explicit about it.
+      expect(first.output).toContain("UNRESTRICTED");
+      const keysFile = JSON.parse(readFileSync(join(dir, ".credstack", "gateway-api-keys.json"), "utf8"));
+      expect(keysFile.apiKeys).toEqual([
+        { id: "local", hash: expect.stringMatching(/^sha256:/), mode: "unrestricted" },
+      ]);
       for (const name of ["credstack.key", "gateway-api-keys.json"]) {
         expect(statSync(join(dir, ".credstack", name)).mode & 0o077).toBe(0);
       }

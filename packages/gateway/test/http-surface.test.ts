@@ -8,9 +8,11 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
     apiKeys: [
-      { id: "a", hash: hashApiKey(keyA) },
-      { id: "b", hash: hashApiKey(keyB), rateLimit: 3 },
+      { id: "a", hash: hashApiKey(keyA), mode: "unrestricted" },
+      { id: "b", hash: hashApiKey(keyB), mode: "unrestricted", rateLimit: 3 },
     ],
+    // This file sends many wrong keys on purpose; the failed-authentication limit has its own test.
+    failedAuthLimit: { max: 1000 },
   });
 });
 afterAll(async () => {
@@ -41,7 +43,11 @@ describe("API keys", () => {
 
   it("keys are configured as hashes only", async () => {
     await expect(
-      createGateway({ store: memoryStore(), providers: {}, apiKeys: [{ id: "x", hash: keyA }] }),
+      createGateway({
+        store: memoryStore(),
+        providers: {},
+        apiKeys: [{ id: "x", hash: keyA, mode: "unrestricted" }],
+      }),
     ).rejects.toMatchObject({ code: "ERR_INVALID_CONFIG" });
   });
 });
@@ -97,9 +103,10 @@ describe("validation", () => {
           token_endpoint: "https://oauth2.googleapis.com/token",
           clientId: "id",
           redirectUri: "http://127.0.0.1:1/auth/callback/google",
+          identityProof: { method: "id_token" },
         },
       },
-      apiKeys: [{ id: "a", hash: hashApiKey(keyA) }],
+      apiKeys: [{ id: "a", hash: hashApiKey(keyA), mode: "unrestricted" }],
       sweepIntervalMs: 0,
     });
     const answer = await gateway.app.inject({
@@ -118,7 +125,11 @@ describe("validation", () => {
     });
     expect(ok.statusCode).toBe(200);
     const url = new URL(ok.json().authorizationUrl);
-    expect(url.searchParams.get("scope")).toBe("https://www.googleapis.com/auth/drive.readonly");
+    // The identity proof's scopes (openid email) ride along with the requested ones.
+    expect(url.searchParams.get("scope")?.split(" ")).toContain(
+      "https://www.googleapis.com/auth/drive.readonly",
+    );
+    expect(url.searchParams.get("scope")?.split(" ")).toContain("openid");
     expect(url.searchParams.get("access_type")).toBe("offline");
     await gateway.close();
   });
@@ -196,11 +207,12 @@ describe("OpenAPI and health", () => {
         "/auth/token",
         "/health",
         "/openapi.json",
+        "/oauth/token",
       ].sort(),
     );
     const token = doc.components.schemas.TokenRequest;
     expect(token.additionalProperties).toBe(false);
-    expect(token.required).toEqual(["provider", "account"]);
+    expect(token.required).toEqual(["provider"]);
     expect(doc.components.schemas.AuthorizationStarted.properties.flows.items.$ref).toBe(
       "#/components/schemas/AuthorizationFlow",
     );
@@ -248,12 +260,13 @@ describe("refresh failures", () => {
           token_endpoint: "http://127.0.0.1:9/token",
           clientId: "c",
           redirectUri: "http://127.0.0.1:9/cb",
+          identityProof: { method: "none" },
           scopes: "plain",
           allowInsecureRequests: true,
           timeoutMs: 500,
         },
       },
-      apiKeys: [{ id: "a", hash: hashApiKey(keyA) }],
+      apiKeys: [{ id: "a", hash: hashApiKey(keyA), mode: "unrestricted" }],
       sweepIntervalMs: 0,
     });
     const saved = await store.put(

@@ -27,7 +27,7 @@ describe("rate limits shared by replicas through Redis", () => {
         createGateway({
           store,
           providers: {},
-          apiKeys: [{ id, hash: hashApiKey(key), rateLimit: 4 }],
+          apiKeys: [{ id, hash: hashApiKey(key), mode: "unrestricted", rateLimit: 4 }],
           rateLimit: { redis },
           sweepIntervalMs: 0,
         }),

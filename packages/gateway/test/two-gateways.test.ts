@@ -76,7 +76,7 @@ describe.skipIf(!built)("two gateway processes on one Postgres store, rotating p
       configPath,
       JSON.stringify({
         providers: { test: providerFor(server, redirectUri) },
-        apiKeys: [{ id: "mcp", hash: hashApiKey(apiKey) }],
+        apiKeys: [{ id: "mcp", hash: hashApiKey(apiKey), mode: "unrestricted" }],
         refresh: { cacheMs: 0 },
       }),
     );

@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll } from "vitest";
 import { redisStore } from "../src/index.js";
 import { keyLayout } from "../src/lib/keys.js";
-import { connect, deleteKeys, dumpKeys, redisUrl } from "./redis-env.js";
+import { connect, deleteKeys, dumpKeys, redisUrl, writeColumn } from "./redis-env.js";
 
 // The client reaches the server through a proxy that the failure tests cut.
 let client: Redis;
@@ -62,20 +62,8 @@ storeConformance(
       async writeSealed(namespace, key, sealed) {
         await client.hset(layoutOf(namespace).recordKey(key), "sealed", Buffer.from(sealed));
       },
-      async writeColumn(namespace, key, field, value) {
-        // version and createdAt are hash fields of their own (the scripts read them); the rest is JSON.
-        const recordKey = layoutOf(namespace).recordKey(key);
-        const own = field === "version" ? "version" : field === "createdAt" ? "created" : undefined;
-        if (own !== undefined) {
-          await client.hset(recordKey, own, String(value));
-          return true;
-        }
-        const columns = JSON.parse((await client.hget(recordKey, "columns")) as string);
-        if (value === undefined) delete columns[field];
-        else columns[field] = value;
-        await client.hset(recordKey, "columns", JSON.stringify(columns));
-        return true;
-      },
+      writeColumn: (namespace, key, field, value) =>
+        writeColumn(client, layoutOf(namespace).recordKey(key), field, value),
     },
     failures: {
       fail: async () => proxy.fail(),

@@ -61,3 +61,25 @@ export async function deleteKeys(client: Redis, start: string): Promise<void> {
   const keys = await keysStartingWith(client, start);
   for (let i = 0; i < keys.length; i += 500) await client.unlink(...keys.slice(i, i + 500));
 }
+
+/**
+ * Sets one clear field of a stored record at rest, for the conformance suite's tamper cases: `version` and
+ * `createdAt` are hash fields of their own (the scripts read them); the rest is the JSON `columns` field.
+ */
+export async function writeColumn(
+  client: Redis,
+  recordKey: string,
+  field: string,
+  value: unknown,
+): Promise<boolean> {
+  const own = field === "version" ? "version" : field === "createdAt" ? "created" : undefined;
+  if (own !== undefined) {
+    await client.hset(recordKey, own, String(value));
+    return true;
+  }
+  const columns = JSON.parse((await client.hget(recordKey, "columns")) as string);
+  if (value === undefined) delete columns[field];
+  else columns[field] = value;
+  await client.hset(recordKey, "columns", JSON.stringify(columns));
+  return true;
+}

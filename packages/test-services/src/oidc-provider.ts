@@ -20,6 +20,11 @@ export interface OidcProviderOptions {
    * resource as audience (an MCP server's tokens). @default off
    */
   readonly resourceIndicators?: { readonly scope: string };
+  /**
+   * Logins whose `email_verified` claim is `false` (every other login's address is verified).
+   * @default []
+   */
+  readonly unverifiedEmails?: readonly string[];
   /** Static clients of the client-credentials grant (machine to machine); enables that grant. @default none */
   readonly machineClients?: readonly OidcMachineClient[];
 }
@@ -113,6 +118,7 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const resources = options.resourceIndicators;
+  const unverified = new Set(options.unverifiedEmails ?? []);
   const provider = new Provider(issuer, {
     clients: [
       {
@@ -135,8 +141,11 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
       })),
     ],
     jwks: { keys: [jwk as never] },
-    findAccount: async (_ctx, id) => ({ accountId: id, claims: async () => ({ sub: id, email: id }) }),
-    claims: { openid: ["sub"], email: ["email"] },
+    findAccount: async (_ctx, id) => ({
+      accountId: id,
+      claims: async () => ({ sub: id, email: id, email_verified: !unverified.has(id) }),
+    }),
+    claims: { openid: ["sub"], email: ["email", "email_verified"] },
     scopes: [
       "openid",
       "offline_access",

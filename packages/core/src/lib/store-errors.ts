@@ -12,6 +12,16 @@ export function isLeaseUnavailable(error: unknown): boolean {
   return isCredstackError(error) && error.code === "ERR_LEASE_UNAVAILABLE";
 }
 
+/** True when one record cannot be read: tampered (`ERR_INTEGRITY`), corrupt, or sealed under a missing key. @internal */
+export function isUnreadableRecord(error: unknown): boolean {
+  return (
+    isCredstackError(error) &&
+    (error.code === "ERR_INTEGRITY" ||
+      error.code === "ERR_CORRUPT_RECORD" ||
+      error.code === "ERR_KEY_NOT_FOUND")
+  );
+}
+
 /**
  * True for failures where the store (or its cipher's key service) could not be reached: a write may be
  * retried later. @internal

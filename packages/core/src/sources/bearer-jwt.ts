@@ -9,6 +9,7 @@ import {
 import { CoreConfigError, InvalidTokenError } from "../errors.js";
 import { headerOf } from "../lib/headers.js";
 import { notApplicable, resolved, type Source } from "../source.js";
+import type { Identity } from "../types.js";
 
 /** Options of {@link bearerJwt}. */
 export interface BearerJwtOptions {
@@ -50,18 +51,21 @@ function verificationFailure(error: unknown): string {
   return "verification failed";
 }
 
+/** Verifies bearer JWTs: what the {@link bearerJwt} source and the gateway's delegated mode share. */
+export interface BearerJwtVerifier {
+  /**
+   * Verifies `token` at `now` (epoch ms) and returns the identity it proves.
+   * @throws InvalidTokenError (`ERR_INVALID_TOKEN`) for an invalid, expired or unverified-email token.
+   */
+  verify(token: string, now: number): Promise<Identity>;
+}
+
 /**
- * The bearer-JWT source: verifies the request's `Authorization: Bearer` JWT against a remote JWKS
- * (`iss`, `aud`, `exp` required, algorithm allow-list, clock tolerance ≤ 60 s). A valid token identifies
- * the caller (and, with `provider`, may itself be the provider token). A present but invalid token stops
- * the chain with `unauthorized(invalid_token)`. No `Authorization: Bearer` header: not applicable.
- *
- * @example
- * ```ts
- * bearerJwt({ jwksUrl: "https://idp.example/jwks", issuer: "https://idp.example", audience: "my-api" })
- * ```
+ * Creates the verifier behind {@link bearerJwt}: `iss`, `aud`, `exp`, `sub` required, algorithm allow-list,
+ * clock tolerance ≤ 60 s, and a token whose `email_verified` claim is present but not `true` is refused.
+ * @throws CoreConfigError for unusable options.
  */
-export function bearerJwt(options: BearerJwtOptions): Source {
+export function createBearerJwtVerifier(options: BearerJwtOptions): BearerJwtVerifier {
   const algorithms = [...(options.algorithms ?? defaultAlgorithms)];
   if (algorithms.length === 0) throw new CoreConfigError("bearerJwt: algorithms must not be empty.");
   for (const alg of algorithms) {
@@ -80,16 +84,9 @@ export function bearerJwt(options: BearerJwtOptions): Source {
     throw new CoreConfigError("bearerJwt: issuer and audience are required.");
   const keys = options.jwks ?? createRemoteJWKSet(new URL(options.jwksUrl as string | URL));
   const accountClaim = options.accountClaim ?? "email";
-  const scopeClaim = options.scopeClaim ?? "scope";
 
   return {
-    name: "bearerJwt",
-    async resolve(context) {
-      const header = headerOf(context.request?.headers, "authorization");
-      if (header === undefined) return notApplicable("no Authorization header");
-      const match = /^Bearer[ ]+([^ ]+)[ ]*$/i.exec(header);
-      if (match === null) return notApplicable("the Authorization header is not a bearer token");
-      const token = match[1] as string;
+    async verify(token, now) {
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, keys, {
@@ -98,7 +95,7 @@ export function bearerJwt(options: BearerJwtOptions): Source {
           algorithms,
           clockTolerance: tolerance,
           requiredClaims: ["iss", "aud", "exp", "sub"],
-          currentDate: new Date(context.clock()),
+          currentDate: new Date(now),
         }));
       } catch (error) {
         if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) {
@@ -106,10 +103,44 @@ export function bearerJwt(options: BearerJwtOptions): Source {
         }
         throw error;
       }
+      const verified = payload.email_verified;
+      if (verified !== undefined && verified !== true && verified !== "true") {
+        throw new InvalidTokenError("The bearer token is invalid: its email address is not verified.");
+      }
       const claimed = payload[accountClaim];
       const account =
         typeof claimed === "string" && claimed.trim().length > 0 ? claimed : (payload.sub as string);
-      const identity = { id: `${payload.iss}#${payload.sub}`, account, via: "bearerJwt", claims: payload };
+      return { id: `${payload.iss}#${payload.sub}`, account, via: "bearerJwt", claims: payload };
+    },
+  };
+}
+
+/**
+ * The bearer-JWT source: verifies the request's `Authorization: Bearer` JWT against a remote JWKS
+ * (`iss`, `aud`, `exp` required, algorithm allow-list, clock tolerance ≤ 60 s, `email_verified` not
+ * `false` where present). A valid token identifies
+ * the caller (and, with `provider`, may itself be the provider token). A present but invalid token stops
+ * the chain with `unauthorized(invalid_token)`. No `Authorization: Bearer` header: not applicable.
+ *
+ * @example
+ * ```ts
+ * bearerJwt({ jwksUrl: "https://idp.example/jwks", issuer: "https://idp.example", audience: "my-api" })
+ * ```
+ */
+export function bearerJwt(options: BearerJwtOptions): Source {
+  const verifier = createBearerJwtVerifier(options);
+  const scopeClaim = options.scopeClaim ?? "scope";
+  return {
+    name: "bearerJwt",
+    async resolve(context) {
+      const header = headerOf(context.request?.headers, "authorization");
+      if (header === undefined) return notApplicable("no Authorization header");
+      const match = /^Bearer[ ]+([^ ]+)[ ]*$/i.exec(header);
+      if (match === null) return notApplicable("the Authorization header is not a bearer token");
+      const token = match[1] as string;
+      const identity = await verifier.verify(token, context.clock());
+      const { account } = identity;
+      const payload = identity.claims as JWTPayload;
       if (options.provider !== undefined && options.provider === context.provider) {
         const wanted = context.input.account;
         const sameAccount = wanted === undefined || accountKey(wanted) === accountKey(account);

@@ -11,6 +11,8 @@ import type { CredentialRecord, CredentialStore } from "@credstack/storage";
 export const transactionProvider = "credstack-gateway.tx";
 /** @internal */
 export const sessionProvider = "credstack-gateway.session";
+/** Claims of authorization codes being redeemed (one redemption per code, across replicas). @internal */
+export const codeClaimProvider = "credstack-gateway.code";
 /** Slugs configured providers may not use. @internal */
 export const reservedPrefix = "credstack-gateway";
 
@@ -105,6 +107,30 @@ export function flowRecords(store: CredentialStore, clock: () => number): FlowRe
       if (transaction === undefined || transaction.expiresAt <= clock()) return undefined;
       return transaction;
     },
+    async peek(id) {
+      const record = await store.get({ provider: transactionProvider, account: id });
+      const transaction = record?.metadata?.transaction as AuthorizationTransaction | undefined;
+      return transaction !== undefined && transaction.expiresAt > clock() ? transaction : undefined;
+    },
+    async claimCode(id, codeHash, expiresAt) {
+      try {
+        await store.put(
+          {
+            provider: codeClaimProvider,
+            account: codeHash,
+            tokenType: "none",
+            scopes: [],
+            expiresAt,
+            metadata: { transactionId: id },
+          },
+          { expectedVersion: 0 },
+        );
+        return true;
+      } catch (error) {
+        if (isConflict(error)) return false;
+        throw error;
+      }
+    },
     async has(id) {
       const record = await store.get({ provider: transactionProvider, account: id });
       const transaction = record?.metadata?.transaction as AuthorizationTransaction | undefined;
@@ -170,7 +196,7 @@ export function flowRecords(store: CredentialStore, clock: () => number): FlowRe
     },
     async sweep(now) {
       let removed = 0;
-      for (const provider of [transactionProvider, sessionProvider]) {
+      for (const provider of [transactionProvider, sessionProvider, codeClaimProvider]) {
         const expired: { provider: string; account: string; version: number }[] = [];
         for await (const key of store.list({ provider })) {
           const record = await store.get(key);

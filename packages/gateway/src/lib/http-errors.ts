@@ -25,14 +25,86 @@ export function parseRequest<T>(schema: z.ZodType<T>, value: unknown, what = "bo
   return result.data;
 }
 
-const byStatus: Record<number, string> = {
-  400: "invalid_request",
-  404: "not_found",
-  405: "method_not_allowed",
-  413: "payload_too_large",
-  415: "unsupported_media_type",
-  429: "rate_limited",
+/** Fastify's own 4xx errors, answered with fixed messages (theirs may echo the URL, a header or the body). */
+const byStatus: Record<number, readonly [string, string]> = {
+  400: ["invalid_request", "The request is malformed."],
+  404: ["not_found", "No such endpoint."],
+  405: ["method_not_allowed", "Method not allowed."],
+  406: ["invalid_request", "Not acceptable."],
+  408: ["invalid_request", "Request timeout."],
+  411: ["invalid_request", "Length required."],
+  413: ["payload_too_large", "The request body is too large."],
+  414: ["invalid_request", "The URL is too long."],
+  415: ["unsupported_media_type", "Unsupported content type."],
+  429: ["rate_limited", "Rate limit exceeded."],
+  431: ["invalid_request", "The request headers are too large."],
 };
+
+/** Store errors meaning one record cannot be read (tampered, corrupt, sealed under a missing key). @internal */
+export function isUnreadable(error: unknown): boolean {
+  if (!isCredstackError(error)) return false;
+  return (
+    error.code === "ERR_INTEGRITY" ||
+    error.code === "ERR_CORRUPT_RECORD" ||
+    error.code === "ERR_KEY_NOT_FOUND"
+  );
+}
+
+/** Store errors meaning the store (or its cipher, or the lease) is down. @internal */
+export function isStoreDown(error: unknown): boolean {
+  if (!isCredstackError(error)) return false;
+  return (
+    error.code === "ERR_STORE_UNAVAILABLE" ||
+    error.code === "ERR_LEASE_UNAVAILABLE" ||
+    error.code === "ERR_CIPHER_UNAVAILABLE"
+  );
+}
+
+/**
+ * Fastify's `clientErrorHandler` (requests Node's HTTP parser refuses: an over-long URL or headers, a
+ * malformed request line): the documented shape and headers, written on the socket, never echoing it.
+ * @internal
+ */
+export function clientErrorHandler(
+  error: Error & { code?: string },
+  socket: import("node:net").Socket,
+): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, reason, code, message] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [
+          431,
+          "Request Header Fields Too Large",
+          "invalid_request",
+          "The request URL or headers are too large.",
+        ]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "invalid_request", "Request timeout."]
+        : [400, "Bad Request", "invalid_request", "The request is malformed."];
+  const body = JSON.stringify({ error: code, message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+/**
+ * Fastify's `frameworkErrors` (a URL it cannot decode, ...): the documented `{ error, message }` shape,
+ * never the request's URL. @internal
+ */
+export function frameworkErrorHandler(
+  _error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  reply
+    .code(400)
+    .header("x-content-type-options", "nosniff")
+    .header("cache-control", "no-store")
+    .send({ error: "invalid_request", message: "The request URL is malformed." });
+}
 
 /** Maps every error to a JSON answer that never carries a secret or a stack. @internal */
 export function errorHandler(
@@ -61,11 +133,7 @@ export function errorHandler(
       reply.code(503).send({ error: "refresh_failed", message: error.message });
       return;
     }
-    if (
-      code === "ERR_STORE_UNAVAILABLE" ||
-      code === "ERR_LEASE_UNAVAILABLE" ||
-      code === "ERR_CIPHER_UNAVAILABLE"
-    ) {
+    if (isStoreDown(error)) {
       request.log.error({ code }, "store unavailable");
       reply.code(503).send({ error: "store_unavailable", message: "The credential store is unavailable." });
       return;
@@ -74,9 +142,8 @@ export function errorHandler(
   const status = (error as FastifyError).statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
     if (status === 429) reply.header("retry-after", reply.getHeader("retry-after") ?? "60");
-    reply
-      .code(status)
-      .send({ error: byStatus[status] ?? "invalid_request", message: error.message.slice(0, 200) });
+    const [code, message] = byStatus[status] ?? ["invalid_request", "The request is invalid."];
+    reply.code(status).send({ error: code, message });
     return;
   }
   request.log.error({ code: (error as { code?: unknown }).code, name: error.name }, "request failed");

@@ -4,6 +4,7 @@ import {
   authorizationFlow,
   authorizationRequired,
   authorizationStarted,
+  credentialUnreadable,
   errorResponse,
   healthResponse,
   initRequest,
@@ -21,6 +22,7 @@ const components = {
   TokenRequest: tokenRequest,
   TokenResponse: tokenResponse,
   AuthorizationRequired: authorizationRequired,
+  CredentialUnreadable: credentialUnreadable,
   SessionStatus: sessionStatus,
   AccountProviders: accountProviders,
   RevokeRequest: revokeRequest,
@@ -37,9 +39,16 @@ const json = (name: Component, description: string) => ({
 });
 const errors = {
   "400": json("Error", "The request is malformed (invalid_request, unknown_scope)."),
-  "401": json("Error", "Missing or wrong API key (invalid_api_key)."),
+  "401": json(
+    "Error",
+    "Missing or wrong API key (invalid_api_key); delegated keys: missing or invalid user token (subject_token_required, invalid_subject_token).",
+  ),
+  "403": json("Error", "Outside the API key's grant (access_denied, account_not_allowed)."),
   "404": json("Error", "Unknown provider or session."),
-  "429": json("Error", "Rate limit of this API key exceeded (rate_limited)."),
+  "429": json(
+    "Error",
+    "Rate limit of this API key, or of failed authentications from this address, exceeded (rate_limited; Retry-After); too_many_pending_authorizations.",
+  ),
   "503": json("Error", "The store or the provider's token endpoint is unavailable."),
 };
 const stringParam = (name: string, description: string) => ({
@@ -113,8 +122,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
           requestBody: { required: true, content: { "application/json": { schema: ref("TokenRequest") } } },
           responses: {
             "200": json("TokenResponse", "A usable access token."),
-            "403": json("AuthorizationRequired", "The user must authorize (again, or more scopes)."),
             ...errors,
+            "403": json(
+              "AuthorizationRequired",
+              "The user must authorize (again, or more scopes); or access_denied / account_not_allowed (Error shape).",
+            ),
+            "409": json("CredentialUnreadable", "The stored credential cannot be read: authorize again."),
           },
         },
       },
@@ -132,6 +145,43 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: "Revokes the credential at the provider (RFC 7009) and deletes it from the store.",
           requestBody: { required: true, content: { "application/json": { schema: ref("RevokeRequest") } } },
           responses: { "200": json("RevokeResponse", "What was deleted and revoked."), ...errors },
+        },
+      },
+      "/oauth/token": {
+        post: {
+          summary:
+            "OAuth 2.0 Token Exchange (RFC 8693): the user's token (subject_token) for their provider token (resource urn:credstack:provider:<slug>). Client authentication: HTTP Basic (key id, key) or X-API-Key.",
+          requestBody: {
+            required: true,
+            content: {
+              "application/x-www-form-urlencoded": {
+                schema: {
+                  type: "object",
+                  required: ["grant_type", "subject_token", "subject_token_type"],
+                  properties: {
+                    grant_type: { const: "urn:ietf:params:oauth:grant-type:token-exchange" },
+                    subject_token: { type: "string" },
+                    subject_token_type: { type: "string" },
+                    resource: { type: "string" },
+                    audience: { type: "string" },
+                    scope: { type: "string" },
+                    requested_token_type: { type: "string" },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            "200": { description: "access_token, issued_token_type, token_type, expires_in, scope." },
+            "400": {
+              description:
+                "RFC 6749 error: invalid_request, invalid_grant, invalid_target, unsupported_grant_type.",
+            },
+            "401": { description: "invalid_client / invalid_api_key." },
+            "403": {
+              description: "authorization_required (authorization_url, session_id) or unauthorized_client.",
+            },
+          },
         },
       },
       "/health": {

@@ -1,5 +1,9 @@
+import type { IdentityProof } from "@credstack/core";
+
 /** Endpoints of the providers the config file can name with `preset`. @internal */
 export interface ProviderPreset {
+  /** How the provider proves who signed in. */
+  readonly identityProof: IdentityProof;
   readonly issuer: string;
   readonly authorization_endpoint: string;
   readonly token_endpoint: string;
@@ -19,6 +23,7 @@ export function presetOf(name: "google" | "microsoft" | "github", tenant = "comm
         token_endpoint: "https://oauth2.googleapis.com/token",
         revocation_endpoint: "https://oauth2.googleapis.com/revoke",
         scopes: "google",
+        identityProof: { method: "id_token" },
         clientAuthMethod: "client_secret_post",
         authorizationParams: { prompt: "consent" },
       };
@@ -28,6 +33,7 @@ export function presetOf(name: "google" | "microsoft" | "github", tenant = "comm
         authorization_endpoint: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/authorize`,
         token_endpoint: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token`,
         scopes: "microsoft",
+        identityProof: { method: "microsoft_graph" },
         clientAuthMethod: "client_secret_post",
       };
     case "github":
@@ -36,6 +42,7 @@ export function presetOf(name: "google" | "microsoft" | "github", tenant = "comm
         authorization_endpoint: "https://github.com/login/oauth/authorize",
         token_endpoint: "https://github.com/login/oauth/access_token",
         scopes: "github",
+        identityProof: { method: "github" },
         clientAuthMethod: "client_secret_post",
       };
   }

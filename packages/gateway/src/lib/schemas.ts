@@ -25,7 +25,11 @@ const sessionId = z
 export const initRequest = z
   .strictObject({
     provider,
-    account,
+    account: account
+      .optional()
+      .describe(
+        "The account. Required for service keys; delegated keys default to the user's primary account.",
+      ),
     scopes: scopeNames.optional().describe("Scopes to request. Default: the provider's defaultScopes."),
   })
   .meta({ id: "InitRequest" });
@@ -54,7 +58,11 @@ export const authorizationStarted = z
 export const tokenRequest = z
   .strictObject({
     provider,
-    account,
+    account: account
+      .optional()
+      .describe(
+        "The account. Required for service keys; delegated keys default to the user's primary account.",
+      ),
     scopes: scopeNames
       .optional()
       .describe("Scopes the token must carry. Default: the provider's defaultScopes."),
@@ -86,6 +94,15 @@ export const authorizationRequired = z
   })
   .meta({ id: "AuthorizationRequired" });
 
+/** `POST /auth/token` 409 answer: the stored credential cannot be read; the user must authorize again. @internal */
+export const credentialUnreadable = z
+  .strictObject({
+    error: z.literal("credential_unreadable"),
+    message: z.string(),
+    ...authorizationStarted.shape,
+  })
+  .meta({ id: "CredentialUnreadable" });
+
 /** `GET /auth/status/:sessionId` answer. @internal */
 export const sessionStatus = z
   .strictObject({
@@ -113,11 +130,26 @@ export const accountProviders = z
         updatedAt: epochMs,
       }),
     ),
+    unreadable: z
+      .array(provider)
+      .optional()
+      .describe(
+        "Providers whose stored credential cannot be read (re-authorize, or delete it with the CLI).",
+      ),
   })
   .meta({ id: "AccountProviders" });
 
 /** `DELETE /auth/revoke` body. @internal */
-export const revokeRequest = z.strictObject({ provider, account }).meta({ id: "RevokeRequest" });
+export const revokeRequest = z
+  .strictObject({
+    provider,
+    account: account
+      .optional()
+      .describe(
+        "The account. Required for service keys; delegated keys default to the user's primary account.",
+      ),
+  })
+  .meta({ id: "RevokeRequest" });
 
 /** `DELETE /auth/revoke` answer. @internal */
 export const revokeResponse = z

@@ -7,6 +7,7 @@ export type AuthServer = OidcProviderServer;
 export function startAuthServer(options: {
   redirectUris: string[];
   accessTokenTtlSec?: number;
+  unverifiedEmails?: readonly string[];
 }): Promise<AuthServer> {
   return startOidcProvider({
     ...options,
@@ -20,5 +21,6 @@ export function providerFor(server: AuthServer, redirectUri: string) {
   return {
     ...server.providerConfig(redirectUri),
     defaultScopes: ["openid", "offline_access", "email", "api:read"],
+    identityProof: { method: "id_token" as const },
   };
 }

@@ -23,33 +23,45 @@ export interface Harness {
     path: string,
     body?: unknown,
     key?: string | null,
+    headers?: Record<string, string>,
   ): Promise<{ status: number; json: Json; headers: Headers }>;
   /** Runs the real code + PKCE flow for `account` through the gateway; returns the session id. */
   signIn(account?: string): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Partial<GatewayOptions> = {}): Promise<Harness> {
+export async function startHarness(
+  options: Partial<GatewayOptions> | ((server: AuthServer, base: string) => Partial<GatewayOptions>) = {},
+  serverOptions: { unverifiedEmails?: readonly string[] } = {},
+): Promise<Harness> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const redirectUri = `${base}/auth/callback/test`;
-  const server = await startAuthServer({ redirectUris: [redirectUri] });
+  const server = await startAuthServer({ redirectUris: [redirectUri], ...serverOptions });
+  const overrides = typeof options === "function" ? options(server, base) : options;
   const store = overrides.store ?? memoryStore();
   const gateway = await createGateway({
     store,
     providers: { test: providerFor(server, redirectUri) },
     apiKeys: [
-      { id: "a", hash: hashApiKey(keyA) },
-      { id: "b", hash: hashApiKey(keyB) },
+      { id: "a", hash: hashApiKey(keyA), mode: "unrestricted" },
+      { id: "b", hash: hashApiKey(keyB), mode: "unrestricted" },
     ],
     sweepIntervalMs: 0,
     ...overrides,
   });
   await gateway.listen({ port });
-  async function call(method: string, path: string, body?: unknown, key: string | null = keyA) {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    key: string | null = keyA,
+    headers: Record<string, string> = {},
+  ) {
     const response = await fetch(`${base}${path}`, {
       method,
       headers: {
+        ...headers,
         ...(key === null ? {} : { "x-api-key": key }),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
