@@ -22,7 +22,7 @@ const presets = new Map([["oauth_comprehensive", comprehensive]]);
 
 // 20-scope sets: granted holds broad scopes, required holds 20 scopes it covers directly or by rule.
 const auth = (name) => `https://www.googleapis.com/auth/${name}`;
-const granted = [...comprehensive, auth("youtube")].slice(0, 20);
+const granted = [...comprehensive, auth("youtube"), auth("tasks")].slice(0, 20);
 const required = [
   auth("drive.readonly"),
   auth("drive.file"),
