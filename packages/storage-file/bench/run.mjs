@@ -2,13 +2,14 @@
 // Run with `pnpm bench` (needs `pnpm build` first; turbo does that). Each row alternates one store
 // operation and one baseline operation (so load changes hit both alike), for at most `BENCH_OPS`
 // pairs or `BENCH_MS` milliseconds.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { open, readFile, rename } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { aesGcmCipher, bindingOf, formatOneCipher, generateKey, sealRecord } from "@credstack/storage";
 import { ratioTarget, writeResults } from "../../../scripts/bench-results.mjs";
 import { fileStore } from "../dist/index.js";
+import { fileNameOf } from "../dist/lib/file-names.js";
 
 const maxOps = Number(process.env.BENCH_OPS ?? 2_000);
 const maxMs = Number(process.env.BENCH_MS ?? 4_000);
@@ -169,12 +170,45 @@ const rows = [
 const results = [];
 for (const [name, fn, baselineName, baseline, target] of rows)
   results.push({ name, baselineName, target, ...(await pair(fn, baseline)) });
-writeResults(
-  "storage-file",
-  results
+
+// One page of 100 keys from the middle of an idle store of N records, at two sizes: a page should cost
+// the same whatever N (files made directly, names only: listing reads no `c-` file).
+async function pageCost(count) {
+  const dir = join(root, `list-${count}`);
+  mkdirSync(dir, { mode: 0o700 });
+  for (let i = 0; i < count; i++) {
+    writeFileSync(
+      join(dir, fileNameOf({ provider: "google", account: `user${String(i).padStart(7, "0")}@x.com` }).name),
+      "",
+    );
+  }
+  await new Promise((resolve) => setTimeout(resolve, 2100)); // past the snapshot's racy window
+  const store = fileStore({ dir, insecurePlaintext: true });
+  const after = { provider: "google", account: `user${String(count >> 1).padStart(7, "0")}@x.com` };
+  const page = async () => {
+    let n = 0;
+    for await (const _ of store.list({ after, limit: 100 })) n++;
+    if (n !== 100) throw new Error(`page of ${n}`);
+  };
+  const cost = await alone(page);
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return cost.p50;
+}
+const smallPage = await pageCost(2_000);
+const largePage = await pageCost(50_000);
+results.push({
+  name: "list() page of 100 keys, 50 000 records",
+  baselineName: "same page, 2 000 records",
+  store: { p50: largePage, opsPerSec: 1e6 / largePage },
+  base: { p50: smallPage, opsPerSec: 1e6 / smallPage },
+});
+writeResults("storage-file", [
+  ...results
     .filter((r) => r.target !== undefined)
     .map((r) => ratioTarget(`${r.name} p50 vs ${r.baselineName}`, r.store.p50, r.base.p50, r.target, "µs")),
-);
+  ratioTarget("list() page of 100 at 50 000 records vs at 2 000", largePage, smallPage, 2, "µs"),
+]);
 
 // The cipher's share: AES-256-GCM alone on the same record's secrets.
 const decrypt = await alone(() => cipher.decrypt(sealedSecrets, aad));
