@@ -48,21 +48,16 @@ export function ratioTarget(target, figure, baseline, limit, unit) {
 }
 
 /**
- * A target on a rate where more is better: met when baseline/figure ≤ limit.
+ * A target on a rate where more is better: met when baseline/figure ≤ limit (`limitText` words it, e.g.
+ * "≥ 80% of baseline" for a limit of 1.25).
  * @param {string} target @param {number} figure @param {number} baseline @param {number} limit @param {string} unit
+ * @param {string} [limitText]
  * @returns {BenchTarget}
  */
-export function rateTarget(target, figure, baseline, limit, unit) {
+export function rateTarget(target, figure, baseline, limit, unit, limitText = `≤ ${limit}× slower`) {
   const ratio = baseline / figure;
   const f = (x) => `${Math.round(x).toLocaleString("en")} ${unit}`;
-  return {
-    target,
-    figure: f(figure),
-    baseline: f(baseline),
-    ratio,
-    limit: `≤ ${limit}× slower`,
-    met: ratio <= limit,
-  };
+  return { target, figure: f(figure), baseline: f(baseline), ratio, limit: limitText, met: ratio <= limit };
 }
 
 /**

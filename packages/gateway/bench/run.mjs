@@ -186,6 +186,7 @@ for (const row of rows.filter((entry) => entry.name.includes("Postgres"))) {
       row.baseline.requests.average,
       1.25,
       "req/s",
+      "≥ 80% of the bare route's rate",
     ),
   ]);
 }
