@@ -9,8 +9,6 @@ import { interleave } from "../../../scripts/bench-timing.mjs";
 import { redisStore } from "../dist/index.js";
 import { runScript, writeScript } from "../dist/lib/scripts.js";
 
-const rounds = 5;
-const perRound = 600;
 const warmup = 300;
 const bulkCount = 10_000;
 
