@@ -68,7 +68,6 @@ describe("credstack migrate", () => {
     expect(events.filter((event) => event.event !== "progress")).toEqual([]);
     expect(events.filter((event) => event.operation === "migrate").at(-1)).toMatchObject({
       done: 60,
-      total: 60,
       copied: 60,
       failed: 0,
     });
