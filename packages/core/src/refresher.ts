@@ -73,7 +73,7 @@ export interface RefresherOptions {
    * records are cached, never "no credential". When the store reports changes (`capabilities.watch`:
    * PostgreSQL, Redis), an entry is dropped as soon as another process writes or deletes its record,
    * and this lifetime only bounds staleness while notifications are down.
-   * @default 1000
+   * @default 60000 when the store reports changes (`capabilities.watch`), else 1000
    */
   readonly cacheMs?: number;
   /** Most cached records. @default 10000 */
@@ -153,6 +153,11 @@ interface HeldLease {
   keep: boolean;
 }
 
+/** Default record-cache lifetime on a store that reports changes: entries are invalidated by `watch`. */
+const defaultWatchedCacheMs = 60_000;
+/** Default record-cache lifetime on a store that cannot report changes: the staleness bound. */
+const defaultUnwatchedCacheMs = 1000;
+
 /**
  * Creates the refresher: single-flight per key in this process (one promise per key), leased across
  * processes through `store.lease()` (re-reading after the lease, skipping if another process already
@@ -186,7 +191,10 @@ export function createRefresher(options: RefresherOptions): Refresher {
       throw new CoreConfigError(`${name} must be a non-negative number.`);
   }
   if (leaseTtlMs === 0) throw new CoreConfigError("leaseTtlMs must be positive.");
-  const cacheMs = options.cacheMs ?? 1000;
+  // A store that reports changes keeps cached records coherent (invalidated as soon as another process
+  // writes), so entries may live long; without `watch` the lifetime is the staleness bound and stays short.
+  const storeWatches = store.capabilities.watch === true && typeof store.watch === "function";
+  const cacheMs = options.cacheMs ?? (storeWatches ? defaultWatchedCacheMs : defaultUnwatchedCacheMs);
   const cache = new RecordCache(cacheMs, options.cacheEntries ?? 10_000, clock);
   const spool = options.spool === undefined ? undefined : new RefreshSpool(options.spool);
   const flights = new Map<string, Promise<UsableCredential>>();
@@ -213,7 +221,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
       sleepers.add(wake);
     });
   const watching =
-    store.capabilities.watch === true && typeof store.watch === "function" && cacheMs > 0
+    storeWatches && cacheMs > 0 && store.watch !== undefined
       ? store.watch((change) => cache.invalidate(change)).catch(() => undefined)
       : undefined;
   const emit = (type: RefreshEvent["type"], key: CredentialKey, code?: string) => {

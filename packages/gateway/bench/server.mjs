@@ -99,7 +99,8 @@ if (KIND === "baseline") {
         }),
     rateLimit: { max: 100_000_000 },
     ...(process.env.CACHE_MS === undefined ? {} : { refresh: { cacheMs: Number(process.env.CACHE_MS) } }),
-    sweepIntervalMs: 0,
+    // Default settings: the expired-transaction sweeper runs as in production, and the record cache has
+    // core's default lifetime (60 s on stores that report changes) unless CACHE_MS says otherwise.
   });
   send({ url: await gateway.listen({ host: "127.0.0.1", port: 0 }) });
   process.stdin.on("end", async () => {

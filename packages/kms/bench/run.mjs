@@ -4,6 +4,7 @@
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { aesGcmCipher, bindingOf, generateKey } from "@credstack/storage";
 import { startMoto } from "@credstack/test-services";
+import { absoluteTarget, writeResults } from "../../../scripts/bench-results.mjs";
 import { kmsCipher } from "../dist/index.js";
 
 const moto = process.env.CREDSTACK_TEST_KMS_ENDPOINT ? undefined : await startMoto();
@@ -49,6 +50,17 @@ try {
     rows.push({ label, aes, kms, calls: sealer.calls });
   }
 
+  // Concurrent cache misses: 1000 seals at once for one binding, then 1000 opens at once by a cold cipher.
+  const burstAad = bindingOf({ provider: "google", account: "burst@x.com" });
+  const burstSealer = kmsCipher({ client, keyId });
+  let start = performance.now();
+  const burst = await Promise.all(Array.from({ length: 1000 }, () => burstSealer.encrypt(secrets, burstAad)));
+  const burstSealMs = performance.now() - start;
+  const burstOpener = kmsCipher({ client, keyId });
+  start = performance.now();
+  await Promise.all(burst.map((blob) => burstOpener.decrypt(blob, burstAad)));
+  const burstOpenMs = performance.now() - start;
+
   const n = (x) => Math.round(x).toLocaleString("en");
   console.log("\n@credstack/kms: kmsCipher vs aesGcmCipher (baseline), same run, KMS = moto on loopback\n");
   console.log(
@@ -60,6 +72,26 @@ try {
       `| ${label} | ${n(aes.seal)} | ${n(kms.seal)} | ${n(aes.open)} | ${n(kms.open)} | ${calls.generateDataKey} | ${calls.decrypt} |`,
     );
   }
+  console.log(
+    `| 1 000 concurrent seals, one binding (cold) | — | ${n((1000 / burstSealMs) * 1000)} | — | — | ${burstSealer.calls.generateDataKey} | — |`,
+  );
+  console.log(
+    `| 1 000 concurrent opens of one data key (cold) | — | — | — | ${n((1000 / burstOpenMs) * 1000)} | — | ${burstOpener.calls.decrypt} |`,
+  );
+  writeResults("kms", [
+    absoluteTarget(
+      "1000 concurrent cold seals → GenerateDataKey calls",
+      String(burstSealer.calls.generateDataKey),
+      "1",
+      burstSealer.calls.generateDataKey === 1,
+    ),
+    absoluteTarget(
+      "1000 concurrent cold opens → Decrypt calls",
+      String(burstOpener.calls.decrypt),
+      "1",
+      burstOpener.calls.decrypt === 1,
+    ),
+  ]);
   console.log(
     "\nTargets: at most one GenerateDataKey per binding per cache lifetime or per maxRecordsPerKey (1000) seals, " +
       "and at most one Decrypt per distinct data key while cached. The encryption context binds each data key to " +

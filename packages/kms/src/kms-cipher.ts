@@ -60,6 +60,12 @@ export interface KmsCipher extends Cipher {
 
 const reservedPrefix = "credstack:";
 
+/** A cached data key for sealing, with the key ARN KMS reported. */
+type SealingKey = CachedDataKey & { keyArn: string };
+
+/** Rounds a caller waits for a shared data key before fetching one of its own. */
+const maxRounds = 4;
+
 /**
  * The encryption context of a record: the caller's context plus a digest of the record's AAD (which names
  * its provider and account). KMS refuses to decrypt a data key under any other context, so a record moved
@@ -98,21 +104,28 @@ export function kmsCipher(options: KmsCipherOptions): KmsCipher {
   const now = options.now ?? Date.now;
   const calls: KmsCallCounts = { generateDataKey: 0, decrypt: 0 };
 
-  const dataKeyFor = async (context: Record<string, string>): Promise<CachedDataKey & { keyArn: string }> => {
-    const cacheId = JSON.stringify(Object.entries(context).sort());
-    const cached = sealing.get(cacheId, true) as (CachedDataKey & { keyArn: string }) | undefined;
-    if (cached) return cached;
+  // Caching off (or no reuse allowed): every seal takes a data key of its own, so nothing is shared.
+  const sealKeysShared = limits.maxEntries > 0 && limits.maxAgeMs > 0 && limits.maxRecordsPerKey > 0;
+  const openKeysShared = limits.maxEntries > 0 && limits.maxAgeMs > 0;
+  // In-flight KMS calls by cache id: concurrent misses for the same data key share one call.
+  const generating = new Map<string, Promise<SealingKey>>();
+  const decrypting = new Map<string, Promise<Buffer>>();
+
+  const freshDataKey = async (context: Record<string, string>): Promise<SealingKey> => {
     calls.generateDataKey++;
     const fresh = await generateDataKey(client, keyId, context, timeoutMs);
-    const entry = {
-      plaintext: fresh.plaintext,
-      encrypted: fresh.encrypted,
-      createdAt: now(),
-      uses: 0,
-      keyArn: fresh.keyArn,
-    };
-    sealing.set(cacheId, entry);
-    return entry;
+    return { ...fresh, createdAt: now(), uses: 0 };
+  };
+
+  /** Seals with `dataKey` synchronously, so no eviction (which zeroes the key) can come in between. */
+  const sealWith = (dataKey: SealingKey, plaintext: Uint8Array, aad: Uint8Array): Uint8Array => {
+    dataKey.uses++;
+    const nonce = randomBytes(nonceLength);
+    const header = encodeHeader(dataKey.keyArn, dataKey.encrypted, nonce);
+    return Buffer.concat([
+      header,
+      gcmSeal(dataKey.plaintext, nonce, Buffer.concat([header, aad]), plaintext),
+    ]);
   };
 
   return {
@@ -120,31 +133,69 @@ export function kmsCipher(options: KmsCipherOptions): KmsCipher {
     calls,
     async encrypt(plaintext, aad) {
       const context = encryptionContext(base, aad);
-      const dataKey = await dataKeyFor(context);
-      dataKey.uses++;
-      const nonce = randomBytes(nonceLength);
-      const header = encodeHeader(dataKey.keyArn, dataKey.encrypted, nonce);
-      return Buffer.concat([
-        header,
-        gcmSeal(dataKey.plaintext, nonce, Buffer.concat([header, aad]), plaintext),
-      ]);
+      if (!sealKeysShared) return sealWith(await freshDataKey(context), plaintext, aad);
+      const cacheId = JSON.stringify(Object.entries(context).sort());
+      // A waiter finding the shared key used up (maxRecordsPerKey) or evicted goes round for another one;
+      // after a few rounds (a cache thrashing under maxEntries) it takes a data key of its own.
+      for (let round = 0; round < maxRounds; round++) {
+        const cached = sealing.get(cacheId, true) as SealingKey | undefined;
+        if (cached) return sealWith(cached, plaintext, aad);
+        let pending = generating.get(cacheId);
+        if (pending === undefined) {
+          pending = freshDataKey(context).then(
+            (entry) => {
+              generating.delete(cacheId);
+              sealing.set(cacheId, entry);
+              return entry;
+            },
+            (error: unknown) => {
+              generating.delete(cacheId);
+              throw error;
+            },
+          );
+          generating.set(cacheId, pending);
+        }
+        await pending;
+      }
+      return sealWith(await freshDataKey(context), plaintext, aad);
     },
     async decrypt(sealed, aad) {
       const parsed = decodeSealed(sealed);
       const context = encryptionContext(base, aad);
-      const cacheId = `${Buffer.from(parsed.encryptedDataKey).toString("base64")}|${context["credstack:binding"]}`;
-      let dataKey = opening.get(cacheId, false)?.plaintext;
-      if (dataKey === undefined) {
+      const open = (dataKey: Buffer) =>
+        gcmOpen(dataKey, parsed.nonce, Buffer.concat([parsed.headerBytes, aad]), parsed.body);
+      const fetchKey = () => {
         calls.decrypt++;
-        dataKey = await decryptDataKey(client, parsed.keyId, parsed.encryptedDataKey, context, timeoutMs);
-        opening.set(cacheId, {
-          plaintext: dataKey,
-          encrypted: parsed.encryptedDataKey,
-          createdAt: now(),
-          uses: 0,
-        });
+        return decryptDataKey(client, parsed.keyId, parsed.encryptedDataKey, context, timeoutMs);
+      };
+      if (!openKeysShared) return open(await fetchKey());
+      const cacheId = `${Buffer.from(parsed.encryptedDataKey).toString("base64")}|${context["credstack:binding"]}`;
+      for (let round = 0; round < maxRounds; round++) {
+        const cached = opening.get(cacheId, false);
+        if (cached) return open(cached.plaintext);
+        let pending = decrypting.get(cacheId);
+        if (pending === undefined) {
+          pending = fetchKey().then(
+            (plaintext) => {
+              decrypting.delete(cacheId);
+              opening.set(cacheId, {
+                plaintext,
+                encrypted: parsed.encryptedDataKey,
+                createdAt: now(),
+                uses: 0,
+              });
+              return plaintext;
+            },
+            (error: unknown) => {
+              decrypting.delete(cacheId);
+              throw error;
+            },
+          );
+          decrypting.set(cacheId, pending);
+        }
+        await pending;
       }
-      return gcmOpen(dataKey, parsed.nonce, Buffer.concat([parsed.headerBytes, aad]), parsed.body);
+      return open(await fetchKey());
     },
     keyIdOf(sealed) {
       return decodeSealed(sealed).keyId;

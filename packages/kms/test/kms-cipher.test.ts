@@ -3,7 +3,23 @@ import { InvalidArgumentError } from "@credstack/errors";
 import { startMoto } from "@credstack/test-services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kmsCipher } from "../src/index.js";
+import { decodeSealed } from "../src/lib/sealed-format.js";
 import { createKey, kmsClient, kmsEndpoint } from "./kms-env.js";
+
+/** The real client, counting the commands it sends by name. */
+function countingClient(real: KMSClient, sent: Record<string, number>): KMSClient {
+  const send = real.send.bind(real) as (command: object, options?: object) => Promise<unknown>;
+  return new Proxy(real, {
+    get(target, property, receiver) {
+      if (property !== "send") return Reflect.get(target, property, receiver);
+      return (command: object, options?: object) => {
+        const name = command.constructor.name;
+        sent[name] = (sent[name] ?? 0) + 1;
+        return send(command, options);
+      };
+    },
+  }) as KMSClient;
+}
 
 const aadFor = (provider: string, account: string) => Buffer.from(JSON.stringify([provider, account]));
 const secret = Buffer.from("ya29.access-token-SECRET-VALUE-1234567890");
@@ -76,6 +92,54 @@ describe("kmsCipher against the real SDK and a KMS emulator", () => {
     clock += 1;
     await cipher.encrypt(secret, aad);
     expect(cipher.calls.generateDataKey).toBe(2);
+  });
+
+  it("shares one KMS call among concurrent misses for the same data key (counted at the client)", async () => {
+    const sent = { GenerateDataKeyCommand: 0, DecryptCommand: 0 };
+    const counting = countingClient(client, sent);
+    const aad = aadFor("google", "burst@x.com");
+    const sealer = kmsCipher({ client: counting, keyId });
+    const sealed = await Promise.all(Array.from({ length: 1000 }, () => sealer.encrypt(secret, aad)));
+    expect(sent.GenerateDataKeyCommand).toBe(1);
+    const opener = kmsCipher({ client: counting, keyId });
+    const opened = await Promise.all(sealed.map((blob) => opener.decrypt(blob, aad)));
+    expect(sent.DecryptCommand).toBe(1);
+    expect(opened.every((plain) => Buffer.from(plain).equals(secret))).toBe(true);
+    expect([sealer.calls.generateDataKey, opener.calls.decrypt]).toEqual([1, 1]);
+  });
+
+  it("keeps maxRecordsPerKey when concurrent seals share a data key", async () => {
+    const sent = { GenerateDataKeyCommand: 0, DecryptCommand: 0 };
+    const sealer = kmsCipher({
+      client: countingClient(client, sent),
+      keyId,
+      cache: { maxRecordsPerKey: 40 },
+    });
+    const aad = aadFor("google", "bounded@x.com");
+    const sealed = await Promise.all(Array.from({ length: 100 }, () => sealer.encrypt(secret, aad)));
+    expect(sent.GenerateDataKeyCommand).toBe(3); // 40 + 40 + 20
+    const perKey = new Map<string, number>();
+    for (const blob of sealed) {
+      const dataKey = Buffer.from(decodeSealed(blob).encryptedDataKey).toString("base64");
+      perKey.set(dataKey, (perKey.get(dataKey) ?? 0) + 1);
+    }
+    expect(perKey.size).toBe(3);
+    expect(Math.max(...perKey.values())).toBeLessThanOrEqual(40);
+  });
+
+  it("gives every waiter the failure of a shared KMS call, and retries afresh afterwards", async () => {
+    const unknown = `${keyId.slice(0, keyId.lastIndexOf("/") + 1)}00000000-0000-0000-0000-000000000000`;
+    const sent = { GenerateDataKeyCommand: 0, DecryptCommand: 0 };
+    const sealer = kmsCipher({ client: countingClient(client, sent), keyId: unknown });
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => sealer.encrypt(secret, aadFor("google", "x@x.com"))),
+    );
+    expect(results.every((r) => r.status === "rejected")).toBe(true);
+    expect(sent.GenerateDataKeyCommand).toBe(1);
+    await expect(sealer.encrypt(secret, aadFor("google", "x@x.com"))).rejects.toMatchObject({
+      code: "ERR_KEY_ACCESS_DENIED",
+    });
+    expect(sent.GenerateDataKeyCommand).toBe(2);
   });
 
   it("opens records sealed under an older KMS key after rotating to a new one", async () => {

@@ -17,11 +17,12 @@ function measure(fn, { batch = 20_000, samples = 25 } = {}) {
 
 let sink = 0;
 const comprehensive = [...resolveScopes(["oauth_comprehensive"])];
-const comprehensiveSet = new Set(comprehensive);
+// resolveScopes of a preset is one lookup of a precomputed list: the same work is a Map.get of that list.
+const presets = new Map([["oauth_comprehensive", comprehensive]]);
 
 // 20-scope sets: granted holds broad scopes, required holds 20 scopes it covers directly or by rule.
 const auth = (name) => `https://www.googleapis.com/auth/${name}`;
-const granted = [...comprehensive, auth("youtube")].slice(0, 20);
+const granted = [...comprehensive, auth("youtube"), auth("tasks")].slice(0, 20);
 const required = [
   auth("drive.readonly"),
   auth("drive.file"),
@@ -54,9 +55,9 @@ const rows = [
     ns: measure(() => {
       sink += resolveScopes(["oauth_comprehensive"]).length;
     }),
-    baselineName: "Set.has of the same 19 strings",
+    baselineName: "Map.get of the precomputed list",
     baseline: measure(() => {
-      for (const s of comprehensive) if (comprehensiveSet.has(s)) sink++;
+      sink += presets.get("oauth_comprehensive").length;
     }),
   },
   {

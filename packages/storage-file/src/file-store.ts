@@ -32,7 +32,7 @@ import { acquireLock, releaseLock } from "./lib/file-lock.js";
 import { fileNameOf, lockNameOf, type RecordFileName } from "./lib/file-names.js";
 import { errnoOf, io, readWhole } from "./lib/io.js";
 import { keyQueue } from "./lib/key-queue.js";
-import { listKeys } from "./lib/list-keys.js";
+import { keyListing } from "./lib/list-keys.js";
 import { decodeRecordFile, encodeRecordFile, type FilePayload, type RecordFile } from "./lib/record-file.js";
 import { sweepTempFiles, tempNameFor } from "./lib/temp-files.js";
 import { type FileStoreOptions, resolveOptions, warnPlaintextOnce } from "./options.js";
@@ -58,6 +58,8 @@ import { type FileStoreOptions, resolveOptions, warnPlaintextOnce } from "./opti
 export function fileStore(options: FileStoreOptions): CredentialStore {
   const settings = resolveOptions(options);
   const { dir, cipher, now } = settings;
+  // Real time (not the record clock): it is compared with the directory's modification time.
+  const listing = keyListing(dir);
   if (cipher === undefined) warnPlaintextOnce();
   const encrypted = cipher !== undefined;
   const serialize = keyQueue();
@@ -212,7 +214,7 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
     list(listOptions: ListOptions = {}) {
       return listFromSorted(async () => {
         await begin();
-        return io(`list ${dir}`, () => listKeys(dir));
+        return io(`list ${dir}`, listing);
       }, listOptions);
     },
 

@@ -1,11 +1,12 @@
 // Benchmarks for @credstack/storage-postgres against the raw driver doing the same round trip
 // (pool.query with the same SQL shape), measured in the same run. Needs `pnpm build` first (turbo
 // does that). Uses CREDSTACK_TEST_PG_URL, or starts a throwaway PostgreSQL (@credstack/test-services).
-import { aesGcmCipher, formatOneCipher, generateKey } from "@credstack/storage";
+import { aesGcmCipher, bindingOf, formatOneCipher, generateKey } from "@credstack/storage";
 import pg from "pg";
+import { rateTarget, ratioTarget, writeResults } from "../../../scripts/bench-results.mjs";
+import { interleave } from "../../../scripts/bench-timing.mjs";
 import { postgresStore } from "../dist/index.js";
 
-const rounds = 2_000; // per operation, after warm-up; bounded in count, and a few seconds on 2 cores
 const bulkSize = 10_000;
 
 let server;
@@ -16,7 +17,7 @@ if (!url) {
   url = server.url;
 }
 const schema = `bench_${process.pid}`;
-const pool = new pg.Pool({ connectionString: url, max: 4 });
+const pool = new pg.Pool({ connectionString: url, max: 16 });
 pool.on("error", () => {});
 const cipher = aesGcmCipher({ keyRing: { active: generateKey() } });
 const store = postgresStore({ pool, schema, cipher });
@@ -24,115 +25,171 @@ const store = postgresStore({ pool, schema, cipher });
 const storeV1 = postgresStore({ pool, schema, cipher: formatOneCipher(cipher) });
 const records = `"${schema}"."credstack_credentials"`;
 
-/** p50 in µs and ops/s of `samples` timed calls. */
-function summarize(times, seconds) {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { p50: sorted[Math.floor(sorted.length / 2)], opsPerSecond: times.length / seconds };
-}
-
-/**
- * Times the adapter and its baseline call by call, alternating (A, B, A, B, …) after a warm-up, so that
- * both see the same machine load: on a shared 2-core box, measuring one after the other is mostly noise.
- */
-async function measurePair(adapter, baseline) {
-  for (let i = 0; i < 300; i++) {
-    await adapter(i);
-    await baseline(i);
-  }
-  const times = [[], []];
-  const seconds = [0, 0];
-  for (let i = 0; i < rounds; i++) {
-    for (const [index, fn] of [adapter, baseline].entries()) {
-      const t = process.hrtime.bigint();
-      await fn(i);
-      const ns = Number(process.hrtime.bigint() - t);
-      times[index].push(ns / 1000);
-      seconds[index] += ns / 1e9;
-    }
-  }
-  return [summarize(times[0], seconds[0]), summarize(times[1], seconds[1])];
-}
-
 try {
   const key = { provider: "google", account: "bench@example.com" };
-  let current = await store.put(
-    {
-      ...key,
-      accessToken: "a".repeat(200),
-      refreshToken: "r".repeat(100),
-      expiresAt: Date.now() + 3_600_000,
-      scopes: ["openid", "email"],
-    },
-    { expectedVersion: 0 },
+  const input = {
+    ...key,
+    accessToken: `ya29.${"a".repeat(180)}`,
+    refreshToken: `1//${"r".repeat(100)}`,
+    expiresAt: Date.now() + 3_600_000,
+    scopes: ["openid", "email", "https://www.googleapis.com/auth/drive.readonly"],
+    issuer: "https://accounts.google.com",
+    clientId: "123.apps.googleusercontent.com",
+  };
+  await store.put(input, { expectedVersion: 0 });
+  // The statement the store sends, seen by wrapping the driver's Client#query for one call.
+  const statementOf = async (fn, starts) => {
+    const sent = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (config, ...rest) {
+      sent.push(typeof config === "string" ? config : config.text);
+      return query.call(this, config, ...rest);
+    };
+    try {
+      await fn();
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    const text = sent.find((t) => t.trimStart().startsWith(starts));
+    if (text === undefined) throw new Error(`no ${starts} statement seen: ${JSON.stringify(sent)}`);
+    return text;
+  };
+  const selectText = await statementOf(() => store.get(key), "SELECT");
+  const current = await store.get(key);
+  const updateText = await statementOf(
+    () => store.put(current, { expectedVersion: current.version }),
+    "UPDATE",
   );
-  const keyBytes = Buffer.from(key.account);
-  const columns =
-    "provider, account_key, account, token_type, expires_at, scopes, issuer, client_id, sealed, has_refresh_token, version, created_at, updated_at";
-  const { rows } = await pool.query(
-    `SELECT ${columns} FROM ${records} WHERE provider = $1 AND account_key = $2`,
-    [key.provider, keyBytes],
-  );
+  const { rows } = await pool.query(selectText, [key.provider, Buffer.from(key.account)]);
   const row = rows[0];
+  const binding = bindingOf(key);
+  const opened = await cipher.decrypt(row.sealed, binding);
 
-  const [getAdapter, getRaw] = await measurePair(
-    () => store.get(key),
-    () =>
-      pool.query(`SELECT ${columns} FROM ${records} WHERE provider = $1 AND account_key = $2`, [
-        key.provider,
-        keyBytes,
-      ]),
-  );
-  let rawVersion = 1_000_000;
-  await pool.query(
-    `INSERT INTO ${records} SELECT provider, $1, $1, token_type, expires_at, scopes, issuer, client_id, sealed, has_refresh_token, $2, created_at, updated_at FROM ${records} WHERE account_key = $3`,
-    [Buffer.from("raw@example.com"), rawVersion, keyBytes],
-  );
-  const rawKey = Buffer.from("raw@example.com");
-  const [putAdapter, putRaw] = await measurePair(
-    async () => {
-      current = await store.put(current, { expectedVersion: current.version });
-    },
-    async () => {
-      const result = await pool.query(
-        `UPDATE ${records} SET account = $3, token_type = $4, expires_at = $5, scopes = $6, issuer = $7, client_id = $8,
-         sealed = $9, has_refresh_token = $10, version = $11, updated_at = $12
-       WHERE provider = $1 AND account_key = $2 AND version = $13 RETURNING created_at`,
-        [
-          key.provider,
-          rawKey,
-          rawKey,
-          row.token_type,
-          row.expires_at,
-          row.scopes,
-          null,
-          null,
-          row.sealed,
-          true,
-          rawVersion + 1,
-          Date.now(),
-          rawVersion,
-        ],
+  // 16 slots for each side, handed out from a free list, so no two puts in flight share a row.
+  const slots = 16;
+  const storeSlots = [];
+  for (let n = 0; n < slots; n++) {
+    storeSlots.push(await store.put({ ...input, account: `put-${n}@example.com` }, { expectedVersion: 0 }));
+  }
+  const rawSlots = [];
+  for (let n = 0; n < slots; n++) {
+    const account = Buffer.from(`raw-${n}@example.com`);
+    await pool.query(
+      `INSERT INTO ${records} SELECT provider, $1, $1, token_type, expires_at, scopes, issuer, client_id, sealed, has_refresh_token, 1, created_at, updated_at FROM ${records} WHERE account_key = $2`,
+      [account, Buffer.from(key.account)],
+    );
+    rawSlots.push({ account, version: 1 });
+  }
+  const withSlot = (free, fn) => async () => {
+    const slot = free.pop();
+    try {
+      await fn(slot);
+    } finally {
+      free.push(slot);
+    }
+  };
+  const storePut = withSlot(
+    storeSlots.map((_, n) => n),
+    async (n) => {
+      const record = storeSlots[n];
+      storeSlots[n] = await store.put(
+        { ...record, accessToken: `${input.accessToken}${record.version % 10}` },
+        { expectedVersion: record.version },
       );
-      if (result.rowCount !== 1) throw new Error("raw CAS lost");
-      rawVersion++;
     },
   );
+  // The baselines: pool.query with the statement the store sent, plus the same AES-256-GCM work.
+  const rawGet = async () => {
+    const result = await pool.query(selectText, [key.provider, Buffer.from(key.account)]);
+    return cipher.decrypt(result.rows[0].sealed, binding);
+  };
+  const rawPut = withSlot(
+    rawSlots.map((_, n) => n),
+    async (n) => {
+      const slot = rawSlots[n];
+      const sealed = await cipher.encrypt(opened, binding);
+      const result = await pool.query(updateText, [
+        key.provider,
+        slot.account,
+        slot.account,
+        row.token_type,
+        row.expires_at,
+        row.scopes,
+        row.issuer,
+        row.client_id,
+        sealed,
+        true,
+        slot.version + 1,
+        row.created_at,
+        Date.now(),
+        slot.version,
+      ]);
+      if (result.rowCount !== 1) throw new Error("raw CAS lost");
+      slot.version++;
+    },
+  );
+
+  const results = [];
+  const targets = [];
+  for (const inFlight of [1, 16]) {
+    const get = await interleave(() => store.get(key), rawGet, { inFlight, rounds: 6, perRound: 300 });
+    results.push([`get, ${inFlight} in flight`, get, "pool.query same SELECT + AES-GCM open"]);
+    targets.push(
+      ratioTarget(`get p50, ${inFlight} in flight`, get.candidate.p50, get.baseline.p50, 1.3, "µs"),
+    );
+    const put = await interleave(storePut, rawPut, { inFlight, rounds: 6, perRound: 300 });
+    results.push([`put (CAS), ${inFlight} in flight`, put, "pool.query same UPDATE + AES-GCM seal"]);
+    targets.push(
+      ratioTarget(`put p50, ${inFlight} in flight`, put.candidate.p50, put.baseline.p50, 1.3, "µs"),
+    );
+    if (inFlight === 16) {
+      targets.push(
+        rateTarget(
+          "get throughput, 16 in flight",
+          get.candidate.opsPerSec,
+          get.baseline.opsPerSec,
+          1.3,
+          "ops/s",
+        ),
+      );
+      targets.push(
+        rateTarget(
+          "put throughput, 16 in flight",
+          put.candidate.opsPerSec,
+          put.baseline.opsPerSec,
+          1.3,
+          "ops/s",
+        ),
+      );
+    }
+  }
 
   // Whole-record authentication (format 2) against the previous format (1), alternating.
   const keyV1 = { provider: "google", account: "bench-v1@example.com" };
-  let currentV1 = await storeV1.put({ ...current, ...keyV1, version: undefined }, { expectedVersion: 0 });
-  const [getV2, getV1] = await measurePair(
-    () => store.get(key),
-    () => storeV1.get(keyV1),
-  );
-  const [putV2, putV1] = await measurePair(
-    async () => {
-      current = await store.put(current, { expectedVersion: current.version });
-    },
-    async () => {
-      currentV1 = await storeV1.put(currentV1, { expectedVersion: currentV1.version });
-    },
-  );
+  let currentV1 = await storeV1.put({ ...input, ...keyV1 }, { expectedVersion: 0 });
+  let currentV2 = await store.get(key);
+  results.push([
+    "get, whole-record seal (format 2)",
+    await interleave(
+      () => store.get(key),
+      () => storeV1.get(keyV1),
+      { rounds: 4, perRound: 250 },
+    ),
+    "get, previous format (1)",
+  ]);
+  results.push([
+    "put, whole-record seal (format 2)",
+    await interleave(
+      async () => {
+        currentV2 = await store.put(currentV2, { expectedVersion: currentV2.version });
+      },
+      async () => {
+        currentV1 = await storeV1.put(currentV1, { expectedVersion: currentV1.version });
+      },
+      { rounds: 4, perRound: 250 },
+    ),
+    "put, previous format (1)",
+  ]);
 
   const now = Date.now();
   const bulk = Array.from({ length: bulkSize }, (_, i) => ({
@@ -152,26 +209,23 @@ try {
   if (outcomes.filter((o) => o === "written").length !== bulkSize) throw new Error("putMany wrote too few");
 
   const fmt = (n) => n.toFixed(0);
-  console.log(
-    `\n@credstack/storage-postgres benchmarks (${rounds} calls each, adapter and baseline alternating, sequential)\n`,
-  );
+  console.log("\n@credstack/storage-postgres benchmarks (store and baseline in alternating rounds)\n");
   console.log("| operation | ops/s | p50 µs | baseline | baseline ops/s | baseline p50 µs | ratio (p50) |");
   console.log("|---|---:|---:|---|---:|---:|---:|");
-  const line = (name, m, baseName, b) =>
+  for (const [name, { candidate: m, baseline: b }, baseName] of results) {
     console.log(
-      `| ${name} | ${fmt(m.opsPerSecond)} | ${fmt(m.p50)} | ${baseName} | ${fmt(b.opsPerSecond)} | ${fmt(b.p50)} | ${(m.p50 / b.p50).toFixed(2)}× |`,
+      `| ${name} | ${fmt(m.opsPerSec)} | ${fmt(m.p50)} | ${baseName} | ${fmt(b.opsPerSec)} | ${fmt(b.p50)} | ${(m.p50 / b.p50).toFixed(2)}× |`,
     );
-  line("store.get (open + validate)", getAdapter, "pool.query same SELECT", getRaw);
-  line("store.put (CAS update, seal)", putAdapter, "pool.query same UPDATE … WHERE version", putRaw);
-  line("store.get, whole-record seal (format 2)", getV2, "store.get, previous format (1)", getV1);
-  line("store.put, whole-record seal (format 2)", putV2, "store.put, previous format (1)", putV1);
+  }
   console.log(
     `| store.putMany ${bulkSize} records | ${fmt(bulkSize / bulkSeconds)} records/s | — | total ${(bulkSeconds * 1000).toFixed(0)} ms | | | |`,
   );
   console.log(
-    "\ntarget: adapter p50 within 1.3× of the raw driver for get and put; format 2 within 1.05× of format 1",
+    "\ntarget: store p50 within 1.3× of the raw driver + AES-GCM for get and put, 1 and 16 in flight",
   );
+  writeResults("storage-postgres", targets);
 } finally {
+  await store.close();
   await store.close();
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
   await pool.end();

@@ -159,9 +159,10 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
     async get(key) {
       const normal = normalizeKey(key);
       const fields = await run("HGETALL", () => client.hgetallBuffer(layout.recordKey(normal)));
-      if (Object.keys(fields).length === 0) return undefined;
-      const { columns, sealed } = fromFields(fields, location(normal));
-      return openRecord(normal, columns, sealed, cipher, { location: location(normal) });
+      if (fields.version === undefined && Object.keys(fields).length === 0) return undefined;
+      const where = location(normal);
+      const { columns, sealed } = fromFields(fields, where);
+      return openRecord(normal, columns, sealed, cipher, { location: where });
     },
 
     async put(input: CredentialInput, putOptions: PutOptions) {

@@ -1,18 +1,30 @@
 // Benchmarks for @credstack/storage, each against a baseline measured in the same run.
 // Run with `pnpm bench` (turbo builds first).
-import { aesGcmCipher, bindingOf, credentialInputSchema, generateKey, memoryStore } from "../dist/index.js";
+import { ratioTarget, writeResults } from "../../../scripts/bench-results.mjs";
+import { aesGcmCipher, bindingOf, generateKey, memoryStore } from "../dist/index.js";
 
-/** Median ns/op over `samples` timed batches of `batch` awaited calls, after a warm-up. */
-async function measure(fn, { batch = 5_000, samples = 21 } = {}) {
+/** ns/op of one timed batch of `batch` awaited calls. */
+async function batchOf(fn, batch) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < batch; i++) await fn(i);
+  return Number(process.hrtime.bigint() - start) / batch;
+}
+
+/**
+ * Median ns/op of `fn` and of `baseline` over `samples` batches each, the batches interleaved (so load
+ * from elsewhere on the machine hits both alike), after a warm-up of both.
+ */
+async function compare(fn, baseline, { batch = 5_000, samples = 21 } = {}) {
   for (let i = 0; i < batch * 3; i++) await fn(i);
-  const timings = [];
+  for (let i = 0; i < batch * 3; i++) await baseline(i);
+  const a = [];
+  const b = [];
   for (let s = 0; s < samples; s++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) await fn(i);
-    timings.push(Number(process.hrtime.bigint() - start) / batch);
+    a.push(await batchOf(fn, batch));
+    b.push(await batchOf(baseline, batch));
   }
-  timings.sort((a, b) => a - b);
-  return timings[Math.floor(timings.length / 2)];
+  const median = (xs) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  return [median(a), median(b)];
 }
 
 const accounts = Array.from({ length: 1000 }, (_, i) => `user.${i}@example.com`);
@@ -52,12 +64,6 @@ const storePut = async (i) => {
   storeVersions.set(account, stored.version);
 };
 
-// The same bare put, plus the one schema validation every store write performs.
-const validatedBarePut = async (i) => {
-  credentialInputSchema.parse(inputs[i % 1000]);
-  await barePut(i);
-};
-
 // AES-256-GCM seal + open of a typical 2 kB record's secrets.
 const cipher = aesGcmCipher({ keyRing: { active: generateKey() } });
 const plaintext = Buffer.alloc(2048, 0x61);
@@ -70,33 +76,26 @@ const copyTwice = async () => {
   sink += Buffer.from(Buffer.from(plaintext)).length;
 };
 
-const rows = [
-  ["memoryStore.get", await measure(storeGet), "Map.get (async)", await measure(bareGet), 3],
-  [
-    "memoryStore.put (CAS, validated)",
-    await measure(storePut),
-    "Map.set with version check (async)",
-    await measure(barePut),
-    3,
-  ],
-  [
-    "memoryStore.put (CAS, validated)",
-    await measure(storePut),
-    "Map.set + the same zod parse (async)",
-    await measure(validatedBarePut),
-    3,
-  ],
-  [
-    "aesGcmCipher seal+open 2 kB",
-    await measure(sealOpen, { batch: 2000 }),
-    "two 2 kB buffer copies",
-    await measure(copyTwice),
-    null,
-  ],
-];
+const rows = [];
+for (const [name, fn, baseName, baseline, target, options] of [
+  ["memoryStore.get", storeGet, "Map.get (async)", bareGet, 3],
+  ["memoryStore.put (CAS, validated)", storePut, "Map.set with version check (async)", barePut, 3],
+  ["aesGcmCipher seal+open 2 kB", sealOpen, "two 2 kB buffer copies", copyTwice, null, { batch: 2000 }],
+]) {
+  const [ns, baseNs] = await compare(fn, baseline, options);
+  rows.push([name, ns, baseName, baseNs, target]);
+}
+writeResults(
+  "storage",
+  rows
+    .filter((row) => row[4] !== null)
+    .map(([name, ns, baseName, baseNs, target]) =>
+      ratioTarget(`${name} vs ${baseName}`, ns / 1000, baseNs / 1000, target, "µs"),
+    ),
+);
 
 const us = (ns) => (ns / 1000).toFixed(3);
-console.log("\n@credstack/storage benchmarks (median of 21 batches; baseline measured in this run)\n");
+console.log("\n@credstack/storage benchmarks (median of 21 batches, interleaved with the baseline's)\n");
 console.log("| operation | µs/op | ops/s | baseline | baseline µs/op | ratio | target |");
 console.log("|---|---:|---:|---|---:|---:|---|");
 for (const [name, ns, baseName, baseNs, target] of rows) {

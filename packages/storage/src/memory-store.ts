@@ -40,6 +40,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
   const leases = new Map<string, { token: string; expiresAt: number }>();
   const watchers = new Set<(change: StoreChange) => void>();
   const announce = (change: StoreChange): void => {
+    if (watchers.size === 0) return;
     for (const listener of [...watchers]) {
       try {
         listener(change);
@@ -60,13 +61,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): CredentialStore {
     usable();
     checkPutOptions(putOptions);
     const key = normalizeKey(input);
-    const current = records.get(slot(key));
+    const at = slot(key);
+    const current = records.get(at);
     const record = recordToWrite(input, putOptions, current?.record.createdAt, now());
     const actual = current?.record.version ?? 0;
     if (actual !== putOptions.expectedVersion) {
       throw new VersionConflictError(key, putOptions.expectedVersion, actual);
     }
-    records.set(slot(key), { key, record });
+    records.set(at, { key, record });
     announce({ key, version: record.version });
     return record;
   };

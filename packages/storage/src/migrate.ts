@@ -118,8 +118,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
     if (failures.length < 1000) failures.push(failure);
   };
 
-  const handle = async (keys: CredentialKey[]) => {
-    const read = await mapLimited(keys, concurrency, async (key) => {
+  /** Reads one batch from the source; what was read (failures counted, absent ones skipped). */
+  const read = async (keys: CredentialKey[]): Promise<CredentialRecord[]> => {
+    const got = await mapLimited(keys, concurrency, async (key) => {
       try {
         return await from.get(key);
       } catch (error) {
@@ -128,10 +129,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
       }
     });
     const records: CredentialRecord[] = [];
-    for (const record of read) {
+    for (const record of got) {
       if (record === undefined) skipped++;
       else if (record !== null) records.push(record);
     }
+    return records;
+  };
+
+  /** Writes one read batch into the target, then saves the checkpoint after its last key. */
+  const write = async (keys: CredentialKey[], records: CredentialRecord[]) => {
     if (dryRun) {
       for (const record of records) {
         const current = await to.get(record);
@@ -165,19 +171,36 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
     onProgress?.({ copied, skipped, failed, last });
   };
 
+  // Reads and writes overlap: while batch n is written, batch n+1 is listed and read. Writes (and so
+  // checkpoints) stay in order, one at a time; at most two batches are held at once.
+  let writing: Promise<void> = Promise.resolve();
+  const handle = async (keys: CredentialKey[]) => {
+    const records = await read(keys);
+    await writing;
+    writing = write(keys, records);
+    writing.catch(() => {}); // observed by the next handle() or the final await
+  };
+
   const after = await checkpoint?.load();
   let batch: CredentialKey[] = [];
   const listOptions = {
     ...(after === undefined ? {} : { after }),
     ...(options.provider === undefined ? {} : { provider: options.provider }),
   };
-  for await (const key of from.list(listOptions)) {
-    batch.push(key);
-    if (batch.length >= batchSize) {
-      await handle(batch);
-      batch = [];
+  try {
+    for await (const key of from.list(listOptions)) {
+      batch.push(key);
+      if (batch.length >= batchSize) {
+        await handle(batch);
+        batch = [];
+      }
     }
+    if (batch.length > 0) await handle(batch);
+  } catch (error) {
+    // A failed listing or read: let the write in flight finish (and checkpoint) before giving up.
+    await writing.catch(() => {});
+    throw error;
   }
-  if (batch.length > 0) await handle(batch);
+  await writing;
   return { copied, skipped, failed, last, failures };
 }

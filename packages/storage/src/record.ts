@@ -2,6 +2,7 @@ import { inspect } from "node:util";
 import { z } from "zod";
 import { CorruptRecordError, InvalidRecordError } from "./errors.js";
 import { accountKey, type CredentialKey, providerPattern } from "./key.js";
+import { fastFields } from "./lib/fast-fields.js";
 
 /**
  * A stored credential (record format v1). Secrets (`accessToken`, `refreshToken`, `idToken`, `metadata`)
@@ -204,6 +205,8 @@ export interface ParseRecordOptions {
  * @throws InvalidRecordError (`ERR_INVALID_RECORD`) or, with `location`, CorruptRecordError.
  */
 export function parseRecord(value: unknown, options: ParseRecordOptions = {}): CredentialRecord {
+  const fields = fastFields(value, undefined, true);
+  if (fields !== undefined) return freezeRecord<CredentialRecord>(fields);
   const result = credentialRecordSchema.safeParse(value);
   if (!result.success) {
     const issues = issuesOf(result.error);
@@ -223,6 +226,8 @@ export function parseRecord(value: unknown, options: ParseRecordOptions = {}): C
  * @throws InvalidRecordError (`ERR_INVALID_RECORD`) naming each bad field, never its value.
  */
 export function parseCredentialInput(value: unknown): CredentialInput {
+  const fields = fastFields(value, undefined, false);
+  if (fields !== undefined) return freezeRecord<CredentialInput>(fields);
   const result = credentialInputSchema.safeParse(value);
   if (!result.success) throw new InvalidRecordError("Not a valid credential:", issuesOf(result.error));
   return freezeRecord<CredentialInput>(result.data);

@@ -1,8 +1,15 @@
 import type { Cipher } from "./cipher.js";
 import { CorruptRecordError, IntegrityError } from "./errors.js";
 import { bindingOf, type CredentialKey, sameKey } from "./key.js";
+import { fastFields } from "./lib/fast-fields.js";
 import { checkSealPlaintext, encodeSealPlaintext } from "./lib/record-seal.js";
-import { type CredentialRecord, type ParseRecordOptions, parseRecord, secretFields } from "./record.js";
+import {
+  type CredentialRecord,
+  freezeRecord,
+  type ParseRecordOptions,
+  parseRecord,
+  secretFields,
+} from "./record.js";
 
 /** The non-secret fields of a record: what a store keeps in clear and may index. */
 export type RecordColumns = Omit<CredentialRecord, (typeof secretFields)[number]>;
@@ -31,6 +38,8 @@ export function joinRecord(
   secrets: RecordSecrets,
   options: ParseRecordOptions = {},
 ): CredentialRecord {
+  const fields = fastFields(columns, secrets, true);
+  if (fields !== undefined) return freezeRecord<CredentialRecord>(fields);
   return parseRecord({ ...columns, ...secrets }, options);
 }
 

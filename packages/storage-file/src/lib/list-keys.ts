@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { isCredstackError } from "@credstack/errors";
 import { type CredentialKey, compareKeys, normalizeKey } from "@credstack/storage";
@@ -59,4 +59,33 @@ export async function listKeys(dir: string): Promise<CredentialKey[]> {
     if (key !== undefined) keys.push(key);
   }
   return keys.sort(compareKeys);
+}
+
+/**
+ * Changes to a directory within this long of its last modification time may share that time (coarse
+ * timestamps), so a snapshot taken that soon is not reused. @internal
+ */
+export const racyWindowMs = 2000;
+
+/**
+ * {@link listKeys} with the last snapshot kept while the directory is unchanged: every create, rename
+ * and unlink in it — every put (temp file and rename), delete and lock — moves the directory's
+ * modification time, so a listing taken when it stood still is reused until it moves. Paging through an
+ * idle store then costs a `stat` and a binary search per page, not a directory scan. A snapshot is kept
+ * only when the directory did not change while it was read and its last change is older than
+ * {@link racyWindowMs}, so a change sharing a coarse timestamp with the snapshot is never missed.
+ * @internal
+ */
+export function keyListing(dir: string, now: () => number = Date.now): () => Promise<CredentialKey[]> {
+  let kept: { mtimeNs: bigint; keys: CredentialKey[] } | undefined;
+  return async () => {
+    const before = (await stat(dir, { bigint: true })).mtimeNs;
+    if (kept !== undefined && kept.mtimeNs === before) return kept.keys;
+    const startedAt = now();
+    const keys = await listKeys(dir);
+    const after = (await stat(dir, { bigint: true })).mtimeNs;
+    const settled = after === before && Number(after / 1_000_000n) < startedAt - racyWindowMs;
+    kept = settled ? { mtimeNs: after, keys } : undefined;
+    return keys;
+  };
 }

@@ -28,34 +28,53 @@ export function commandRunner(client: RedisClient, timeoutMs: number, isClosed: 
     return ready;
   };
 
-  return async <T>(what: string, send: () => Promise<T>): Promise<T> => {
-    if (isClosed()) throw new StoreUnavailableError(`The Redis store is closed (${what}).`);
-    if (client.status === "end") {
-      throw new StoreUnavailableError(`The Redis client was closed for good (${what}).`);
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new StoreUnavailableError(
-              `Redis did not answer ${what} within ${timeoutMs} ms (client status: ${client.status}).`,
-            ),
-          ),
-        timeoutMs,
-      );
-    });
-    try {
-      if (client.status !== "ready") {
+  const failure = (what: string, error: unknown): Error =>
+    error instanceof CredstackError
+      ? error
+      : new StoreUnavailableError(`Redis ${what} failed: ${clipMessage(error)}`, { cause: error });
+  const timedOut = (what: string): StoreUnavailableError =>
+    new StoreUnavailableError(
+      `Redis did not answer ${what} within ${timeoutMs} ms (client status: ${client.status}).`,
+    );
+
+  /** `send()` with one timer for the whole wait (no `Promise.race`: this runs on every call). */
+  const sendWithin = <T>(what: string, send: () => Promise<T>, waitReady: boolean): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      let expired = false;
+      const timer = setTimeout(() => {
+        expired = true;
+        reject(timedOut(what));
+      }, timeoutMs);
+      const settle = {
+        ok: (value: T) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        fail: (error: unknown) => {
+          clearTimeout(timer);
+          reject(failure(what, error));
+        },
+      };
+      try {
+        if (!waitReady) {
+          send().then(settle.ok, settle.fail);
+          return;
+        }
         if (client.status === "wait") client.connect().catch(() => {});
-        await Promise.race([whenReady(), timeout]);
+        // Past the deadline nothing is sent: a call that failed must not run later.
+        whenReady()
+          .then(() => (expired ? Promise.reject(timedOut(what)) : send()))
+          .then(settle.ok, settle.fail);
+      } catch (error) {
+        settle.fail(error);
       }
-      return await Promise.race([send(), timeout]);
-    } catch (error) {
-      if (error instanceof CredstackError) throw error;
-      throw new StoreUnavailableError(`Redis ${what} failed: ${clipMessage(error)}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
+    });
+
+  return <T>(what: string, send: () => Promise<T>): Promise<T> => {
+    if (isClosed()) return Promise.reject(new StoreUnavailableError(`The Redis store is closed (${what}).`));
+    if (client.status === "end") {
+      return Promise.reject(new StoreUnavailableError(`The Redis client was closed for good (${what}).`));
     }
+    return sendWithin(what, send, client.status !== "ready");
   };
 }

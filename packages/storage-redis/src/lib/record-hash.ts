@@ -52,8 +52,9 @@ export function fromFields(
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new CorruptRecordError("Stored record columns are not a JSON object.", location);
   }
-  return {
-    columns: { ...parsed, version: Number(version), createdAt: Number(created) } as RecordColumns,
-    sealed,
-  };
+  // The parsed object is ours alone: set the two hash fields on it rather than spread it into a copy.
+  const own = parsed as Record<string, unknown>;
+  own.version = Number(version);
+  own.createdAt = Number(created);
+  return { columns: own as unknown as RecordColumns, sealed };
 }

@@ -55,11 +55,29 @@ export async function* listFromSorted(
   options: ListOptions,
 ): AsyncGenerator<CredentialKey> {
   const { provider, after, limit } = checkListOptions(options);
+  const keys = await snapshot();
+  // The snapshot is sorted: a page starts by binary search, so its cost does not grow with the keys
+  // before it (or, with `provider`, with other providers' keys before that provider's first).
+  const from = after ?? (provider === undefined ? undefined : { provider, account: "" });
+  let low = 0;
+  if (from !== undefined) {
+    let high = keys.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const order = compareKeys(keys[middle] as CredentialKey, from);
+      if (order < 0 || (after !== undefined && order === 0)) low = middle + 1;
+      else high = middle;
+    }
+  }
   let count = 0;
-  for (const key of await snapshot()) {
+  for (let index = low; index < keys.length; index++) {
+    const key = keys[index] as CredentialKey;
     if (limit !== undefined && count >= limit) return;
-    if (provider !== undefined && key.provider !== provider) continue;
-    if (after !== undefined && compareKeys(key, after) <= 0) continue;
+    if (provider !== undefined && key.provider !== provider) {
+      // Sorted by provider first: past the provider's keys there are no more of them.
+      if (compareKeys({ provider: key.provider, account: "" }, { provider, account: "" }) > 0) return;
+      continue;
+    }
     count++;
     yield key;
   }

@@ -7,6 +7,13 @@ import {
   parseCredentialInput,
 } from "../record.js";
 import type { PutOptions } from "../store.js";
+import { fastFields } from "./fast-fields.js";
+
+/** The schema's parse of a put's input (the fields as zod copies them). */
+function parseInput(input: unknown): unknown {
+  const parsed = credentialInputSchema.safeParse(input);
+  return parsed.success ? parsed.data : parseCredentialInput(input);
+}
 
 /**
  * Checks the options of a store's `put()`: `expectedVersion` must be a non-negative integer (the version
@@ -45,8 +52,8 @@ export function recordToWrite(
   now: number,
 ): CredentialRecord {
   checkPutOptions(options);
-  const parsed = credentialInputSchema.safeParse(input);
-  const valid = (parsed.success ? parsed.data : parseCredentialInput(input)) as CredentialInput;
+  // The common case checked without zod (each field read once); anything else gets the schema's verdict.
+  const valid = (fastFields(input, undefined, false) ?? parseInput(input)) as CredentialInput;
   if (options.copy === true) {
     const { version, createdAt, updatedAt } = valid;
     if (version === undefined || createdAt === undefined || updatedAt === undefined) {
