@@ -13,6 +13,7 @@ import {
   providerConfigOf,
 } from "./provider-config.js";
 import type { Refresher } from "./refresher.js";
+import { instrumentStore, type TelemetryOptions } from "./telemetry.js";
 import {
   type AuthorizationTransaction,
   memoryTransactionStore,
@@ -21,8 +22,8 @@ import {
 import type { AuthorizationFlow, Clock } from "./types.js";
 
 /** Options of {@link createAuthorizer}. */
-export interface AuthorizerOptions {
-  /** Where the credential is stored after the callback. */
+export interface AuthorizerOptions extends TelemetryOptions {
+  /** Where the credential is stored after the callback (its calls traced and timed: `instrumentStore`). */
   readonly store: CredentialStore;
   /** The providers, by slug. */
   readonly providers: ProviderConfigs;
@@ -88,7 +89,8 @@ function paramsOf(callback: string | URL | URLSearchParams): URLSearchParams {
  * `include_granted_scopes=true`, and incremental URLs request only the missing scopes.
  */
 export function createAuthorizer(options: AuthorizerOptions): Authorizer {
-  const { store, providers } = options;
+  const { providers } = options;
+  const store = instrumentStore(options.store, options);
   checkProviderConfigs(providers);
   const clock = options.clock ?? Date.now;
   const ttl = options.transactionTtlMs ?? 600_000;

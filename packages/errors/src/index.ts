@@ -26,7 +26,8 @@ export type CredstackErrorCode =
   | "ERR_INVALID_TOKEN"
   | "ERR_REFRESH_FAILED"
   | "ERR_AUTHORIZATION_FAILED"
-  | "ERR_READ_ONLY";
+  | "ERR_READ_ONLY"
+  | "ERR_ABORTED";
 
 /** All codes of {@link CredstackErrorCode}, for exhaustive checks and documentation. */
 export const credstackErrorCodes: readonly CredstackErrorCode[] = [
@@ -46,6 +47,7 @@ export const credstackErrorCodes: readonly CredstackErrorCode[] = [
   "ERR_REFRESH_FAILED",
   "ERR_AUTHORIZATION_FAILED",
   "ERR_READ_ONLY",
+  "ERR_ABORTED",
 ];
 
 const brand: unique symbol = Symbol.for("credstack.error");
@@ -90,5 +92,17 @@ export function isCredstackError(value: unknown): value is CredstackError {
 export class InvalidArgumentError extends CredstackError {
   constructor(message: string, options?: CredstackErrorOptions) {
     super("ERR_INVALID_ARGUMENT", message, options);
+  }
+}
+
+/**
+ * The caller aborted the call through its `AbortSignal` (code `ERR_ABORTED`, name `AbortError` like the
+ * platform's own abort errors). Work shared with other callers (a single-flight refresh) goes on; only
+ * this caller stops waiting. `cause` is the signal's `reason`.
+ */
+export class AbortedError extends CredstackError {
+  constructor(message = "The operation was aborted.", options?: CredstackErrorOptions) {
+    super("ERR_ABORTED", message, options);
+    this.name = "AbortError";
   }
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import { type Cipher, gcmOpen, gcmSeal } from "@credstack/storage";
+import type { MeterProvider, TracerProvider } from "@opentelemetry/api";
 import {
   type CachedDataKey,
   cacheLimits,
@@ -9,6 +10,7 @@ import {
 } from "./lib/data-key-cache.js";
 import { decryptDataKey, generateDataKey } from "./lib/kms-calls.js";
 import { decodeSealed, encodeHeader, nonceLength } from "./lib/sealed-format.js";
+import { kmsCall, kmsInstruments } from "./lib/telemetry.js";
 
 /** Options of {@link kmsCipher}. */
 export interface KmsCipherOptions {
@@ -31,6 +33,16 @@ export interface KmsCipherOptions {
   timeoutMs?: number;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
+  /**
+   * Where the spans of KMS calls go (`credstack.kms.GenerateDataKey`, `credstack.kms.Decrypt`).
+   * @default the global tracer provider of `@opentelemetry/api` (a no-op without an SDK)
+   */
+  tracerProvider?: TracerProvider;
+  /**
+   * Where the metrics `credstack.kms.calls` and `credstack.kms.duration` go.
+   * @default the global meter provider of `@opentelemetry/api` (a no-op without an SDK)
+   */
+  meterProvider?: MeterProvider;
 }
 
 /** Counts of KMS calls made, for benchmarks and monitoring. */
@@ -95,13 +107,16 @@ export function kmsCipher(options: KmsCipherOptions): KmsCipher {
   const opening = new DataKeyCache(limits, options.now);
   const now = options.now ?? Date.now;
   const calls: KmsCallCounts = { generateDataKey: 0, decrypt: 0 };
+  const instruments = kmsInstruments(options);
 
   const dataKeyFor = async (context: Record<string, string>): Promise<CachedDataKey & { keyArn: string }> => {
     const cacheId = JSON.stringify(Object.entries(context).sort());
     const cached = sealing.get(cacheId, true) as (CachedDataKey & { keyArn: string }) | undefined;
     if (cached) return cached;
     calls.generateDataKey++;
-    const fresh = await generateDataKey(client, keyId, context, timeoutMs);
+    const fresh = await kmsCall(instruments, "GenerateDataKey", () =>
+      generateDataKey(client, keyId, context, timeoutMs),
+    );
     const entry = {
       plaintext: fresh.plaintext,
       encrypted: fresh.encrypted,
@@ -134,7 +149,9 @@ export function kmsCipher(options: KmsCipherOptions): KmsCipher {
       let dataKey = opening.get(cacheId, false)?.plaintext;
       if (dataKey === undefined) {
         calls.decrypt++;
-        dataKey = await decryptDataKey(client, parsed.keyId, parsed.encryptedDataKey, context, timeoutMs);
+        dataKey = await kmsCall(instruments, "Decrypt", () =>
+          decryptDataKey(client, parsed.keyId, parsed.encryptedDataKey, context, timeoutMs),
+        );
         opening.set(cacheId, {
           plaintext: dataKey,
           encrypted: parsed.encryptedDataKey,
