@@ -37,6 +37,7 @@ function isInstrumented(store: CredentialStore): boolean {
  *
  * @example
  * ```ts
+ * import type { CredentialStore } from "@credstack/storage";
  * declare const store: CredentialStore;
  * const observed = instrumentStore(store);
  * await observed.get({ provider: "google", account: "a@example.com" }); // span credstack.store.get

@@ -15,6 +15,9 @@ import {
 /** The instrumentation scope name of core's spans and metrics. @internal */
 export const scopeName = "@credstack/core";
 
+/** Histogram buckets for durations in seconds (1 ms … 10 s). @internal */
+export const secondsBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /** Where core's spans and metrics go. @internal */
 export interface Instruments {
   readonly tracer: Tracer;
@@ -58,10 +61,12 @@ export function instrumentsOf(providers: TelemetryProviders | undefined): Instru
       storeDuration: meter.createHistogram("credstack.store.duration", {
         description: "Duration of store calls, by operation and outcome",
         unit: "s",
+        advice: { explicitBucketBoundaries: secondsBuckets },
       }),
       providerDuration: meter.createHistogram("credstack.provider.duration", {
         description: "Duration of token endpoint calls, by provider and outcome",
         unit: "s",
+        advice: { explicitBucketBoundaries: secondsBuckets },
       }),
     };
     byMeter.set(meterProvider, found);

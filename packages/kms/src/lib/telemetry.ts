@@ -10,6 +10,9 @@ import {
   trace,
 } from "@opentelemetry/api";
 
+/** Histogram buckets for durations in seconds (1 ms … 10 s). */
+const secondsBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /** Where the KMS calls of one cipher are reported. @internal */
 export interface KmsInstruments {
   readonly tracer: Tracer;
@@ -33,6 +36,7 @@ export function kmsInstruments(providers: {
     duration: meter.createHistogram("credstack.kms.duration", {
       description: "Duration of KMS calls, by operation and outcome",
       unit: "s",
+      advice: { explicitBucketBoundaries: secondsBuckets },
     }),
   };
 }
