@@ -1,9 +1,9 @@
 import { memoryStore } from "@credstack/storage";
+import { memoryTelemetry } from "@credstack/test-services/telemetry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthorizer, createRefresher, createResolver, defaultChain } from "../src/index.js";
 import { manualClock } from "./helpers/clock.js";
 import { type ScriptedTokenServer, startScriptedTokenServer } from "./helpers/scripted-token-server.js";
-import { memoryTelemetry } from "./helpers/telemetry.js";
 
 const account = "carol.secret-account@example.com";
 const seededAccess = "seed-access-7f3c9d";

@@ -12,7 +12,11 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 
-/** The OpenTelemetry SDK with in-memory exporters, for assertions on spans and metrics. */
+/**
+ * The OpenTelemetry SDK with in-memory exporters, for assertions on spans and metrics: pass
+ * `tracerProvider` and `meterProvider` to the code under test. Registers an AsyncLocalStorage context
+ * manager globally so that child spans link to their parents across `await`.
+ */
 export function memoryTelemetry() {
   // Parent/child links across awaits need a context manager (an application's SDK registers one).
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
