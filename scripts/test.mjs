@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The whole test suite, as CI runs it: lint, build, typecheck, package checks (publint --strict, attw),
-// then every package's tests against real throwaway services (PostgreSQL, Redis, moto's KMS) started
+// The whole test suite, as CI runs it: lint, build, typecheck, package checks (publint --strict, attw,
+// scripts/check-dts.mjs), the consumer test (scripts/consumer-test.mjs: the packed tarballs installed into
+// a project outside the workspace, compiled against and loaded on Node 20 and 22), then every package's tests against real throwaway services (PostgreSQL, Redis, moto's KMS) started
 // here on random loopback ports and stopped at the end, also when tests fail.
 //
 // To use servers you already run, set CREDSTACK_TEST_PG_URL, CREDSTACK_TEST_REDIS_URL and/or
@@ -51,6 +52,7 @@ must(step("pnpm", ["exec", "biome", "check", "."]));
 must(
   step("pnpm", ["exec", "turbo", "run", "build", "typecheck", "check:package", "--output-logs=errors-only"]),
 );
+must(step("node", ["scripts/consumer-test.mjs"]));
 
 const { startMoto, startPostgres, startRedis } = await import("../packages/test-services/dist/index.js");
 const services = [];

@@ -59,8 +59,19 @@ describe("credstack migrate", () => {
       ["migrate", "--from", "file:./src", "--to", pg, "--to-key-file", key, "--verify"],
       { cwd },
     );
-    expect(hop1.stderr).toBe(hop1.stderr); // printed for debugging on failure below
     expect(hop1.status, hop1.stderr).toBe(0);
+    // stderr (not a terminal) carries progress events as JSON lines and nothing else: no warning, no error.
+    const events = hop1.stderr
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.filter((event) => event.event !== "progress")).toEqual([]);
+    expect(events.filter((event) => event.operation === "migrate").at(-1)).toMatchObject({
+      done: 60,
+      total: 60,
+      copied: 60,
+      failed: 0,
+    });
     expect(hop1.stdout).toMatch(/copied\s+60/);
     expect(hop1.stdout).toMatch(/verified\s+60/);
     expect(hop1.stdout).toMatch(/mismatched\s+0/);

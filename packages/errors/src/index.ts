@@ -88,6 +88,32 @@ export function isCredstackError(value: unknown): value is CredstackError {
   return typeof value === "object" && value !== null && (value as { [brand]?: unknown })[brand] === true;
 }
 
+/**
+ * True when `value` is a {@link CredstackError} with the given `code` (also from another copy of this
+ * package): the one way to branch on an error code.
+ *
+ * @example
+ * ```ts
+ * import { hasCode } from "@credstack/errors";
+ * import type { CredentialRecord, CredentialStore } from "@credstack/storage";
+ * declare const store: CredentialStore; // yours
+ * declare const record: CredentialRecord; // as read, to be written back
+ *
+ * try {
+ *   await store.put(record, { expectedVersion: record.version });
+ * } catch (error) {
+ *   if (!hasCode(error, "ERR_VERSION_CONFLICT")) throw error;
+ *   // changed meanwhile: read again and retry
+ * }
+ * ```
+ */
+export function hasCode<C extends CredstackErrorCode>(
+  value: unknown,
+  code: C,
+): value is CredstackError & { readonly code: C } {
+  return isCredstackError(value) && value.code === code;
+}
+
 /** A caller passed an argument that is not valid for the call (code `ERR_INVALID_ARGUMENT`). */
 export class InvalidArgumentError extends CredstackError {
   constructor(message: string, options?: CredstackErrorOptions) {

@@ -91,7 +91,9 @@ export function authClientOf(tokens: CallerTokens): CredstackAuthClient {
  *
  * @example
  * ```ts
+ * import type { RequestLike, Resolver } from "@credstack/core";
  * import { drive } from "@googleapis/drive";
+ * declare const resolver: Resolver, req: RequestLike; // yours: createResolver(...), the incoming request
  * const auth = credstackAuthClient({ resolver, request: req, scopes: ["drive_read"] });
  * const files = await drive({ version: "v3", auth }).files.list();
  * ```

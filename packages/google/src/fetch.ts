@@ -33,6 +33,9 @@ const replayable = (body: RequestInit["body"] | undefined) =>
  *
  * @example
  * ```ts
+ * import type { RequestLike, Resolver } from "@credstack/core";
+ * import { authorizedFetch } from "@credstack/google/fetch";
+ * declare const resolver: Resolver, req: RequestLike; // yours: createResolver(...), the incoming request
  * const api = authorizedFetch({ resolver, request: req, provider: "github", scopes: ["read:user"] });
  * const me = await (await api("https://api.github.com/user")).json();
  * ```

@@ -39,6 +39,10 @@ export interface OctokitAuth {
  *
  * @example
  * ```ts
+ * import type { RequestLike, Resolver } from "@credstack/core";
+ * import { credstackOctokitAuth, type OctokitAuthOptions } from "@credstack/google/github";
+ * import { Octokit } from "@octokit/rest";
+ * declare const resolver: Resolver, req: RequestLike; // yours: createResolver(...), the incoming request
  * const octokit = new Octokit({
  *   authStrategy: credstackOctokitAuth,
  *   auth: { resolver, request: req, scopes: ["read:user"] } satisfies OctokitAuthOptions,

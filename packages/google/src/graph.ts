@@ -16,6 +16,10 @@ export interface GraphAuthOptions extends CallerOptions {
  *
  * @example
  * ```ts
+ * import type { RequestLike, Resolver } from "@credstack/core";
+ * import { credstackGraphAuthProvider } from "@credstack/google/graph";
+ * import { Client } from "@microsoft/microsoft-graph-client";
+ * declare const resolver: Resolver, req: RequestLike; // yours: createResolver(...), the incoming request
  * const graph = Client.initWithMiddleware({ authProvider: credstackGraphAuthProvider({ resolver, request: req, scopes: ["User.Read"] }) });
  * ```
  */
@@ -66,6 +70,10 @@ export interface CredstackGraphMiddleware extends Middleware {
  *
  * @example
  * ```ts
+ * import type { RequestLike, Resolver } from "@credstack/core";
+ * import { credstackGraphMiddleware } from "@credstack/google/graph";
+ * import { Client, HTTPMessageHandler } from "@microsoft/microsoft-graph-client";
+ * declare const resolver: Resolver, req: RequestLike; // yours: createResolver(...), the incoming request
  * const graph = Client.initWithMiddleware({
  *   middleware: [credstackGraphMiddleware({ resolver, request: req, scopes: ["User.Read"] }), new HTTPMessageHandler()],
  * });

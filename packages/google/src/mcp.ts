@@ -72,6 +72,13 @@ function unauthorizedResult(error: CallerUnauthorizedError): CallToolResult {
  *
  * @example
  * ```ts
+ * import type { Resolver } from "@credstack/core";
+ * import { createGoogleServices, googleService } from "@credstack/google";
+ * import { withGoogleService } from "@credstack/google/mcp";
+ * import { drive } from "@googleapis/drive";
+ * import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { z } from "zod";
+ * declare const server: McpServer, resolver: Resolver; // yours
  * const google = createGoogleServices({ resolver, apis: { drive } });
  * server.registerTool("list_files", { inputSchema: { pageSize: z.number().optional() } },
  *   withGoogleService(google, googleService("drive", "v3", { scopes: ["drive_read"] }), async ({ service, args }) => {
@@ -153,9 +160,13 @@ export interface WithAuthorizedFetchOptions<Args> extends WithGoogleServiceOptio
  *
  * @example
  * ```ts
+ * import type { Resolver } from "@credstack/core";
+ * import { withAuthorizedFetch } from "@credstack/google/mcp";
+ * import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * declare const server: McpServer, resolver: Resolver; // yours
  * server.registerTool("github_me", {},
  *   withAuthorizedFetch(resolver, { provider: "github", scopes: ["read:user"] }, async ({ fetch }) => {
- *     const me = await (await fetch("https://api.github.com/user")).json();
+ *     const me = (await (await fetch("https://api.github.com/user")).json()) as { login: string };
  *     return { content: [{ type: "text", text: me.login }] };
  *   }));
  * ```

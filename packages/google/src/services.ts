@@ -143,7 +143,9 @@ interface Entry {
  *
  * @example
  * ```ts
+ * import type { RequestLike, Resolver } from "@credstack/core";
  * import { drive } from "@googleapis/drive";
+ * declare const resolver: Resolver, req: RequestLike; // yours: createResolver(...), the incoming request
  * const google = createGoogleServices({ resolver, apis: { drive } });
  * const client = await google.get({ request: req }, googleService("drive", "v3", { scopes: ["drive_read"] }));
  * const files = await client.files.list({ pageSize: 10 });

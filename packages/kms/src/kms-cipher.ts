@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { KMSClient } from "@aws-sdk/client-kms";
+import { InvalidArgumentError } from "@credstack/errors";
 import { type Cipher, gcmOpen, gcmSeal } from "@credstack/storage";
 import type { MeterProvider, TracerProvider } from "@opentelemetry/api";
 import {
@@ -89,6 +90,7 @@ function encryptionContext(base: Readonly<Record<string, string>>, aad: Uint8Arr
  * IAM: `kms:GenerateDataKey` and `kms:Decrypt` on the key (and on old keys while records sealed under them
  * remain).
  *
+ * @throws InvalidArgumentError (`ERR_INVALID_ARGUMENT`) for a reserved context key or a negative cache limit.
  * @example
  * ```ts
  * import { KMSClient } from "@aws-sdk/client-kms";
@@ -99,7 +101,8 @@ export function kmsCipher(options: KmsCipherOptions): KmsCipher {
   const { client, keyId } = options;
   const base = { ...(options.context ?? {}) };
   for (const key of Object.keys(base)) {
-    if (key.startsWith(reservedPrefix)) throw new RangeError(`context key "${key}" is reserved`);
+    if (key.startsWith(reservedPrefix))
+      throw new InvalidArgumentError(`kmsCipher() context key "${key}" is reserved (prefix credstack:).`);
   }
   const timeoutMs = options.timeoutMs ?? 5000;
   const limits = cacheLimits(options.cache);

@@ -1,4 +1,5 @@
 import type { KMSClient } from "@aws-sdk/client-kms";
+import { InvalidArgumentError } from "@credstack/errors";
 import { startMoto } from "@credstack/test-services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kmsCipher } from "../src/index.js";
@@ -106,6 +107,9 @@ describe("kmsCipher against the real SDK and a KMS emulator", () => {
 
   it("rejects reserved context keys", () => {
     expect(() => kmsCipher({ client, keyId, context: { "credstack:binding": "x" } })).toThrow(/reserved/);
+    expect(() => kmsCipher({ client, keyId, context: { "credstack:binding": "x" } })).toThrow(
+      InvalidArgumentError,
+    );
   });
 });
 

@@ -23,9 +23,10 @@ import {
   StoreUnavailableError,
   sealRecord,
   splitRecord,
+  syncDirectory,
   VersionConflictError,
+  writeFileAtomic,
 } from "@credstack/storage";
-import { replaceFile, syncDirectory } from "./lib/atomic-write.js";
 import { preparePrivateDirectory } from "./lib/directory.js";
 import { acquireLock, releaseLock } from "./lib/file-lock.js";
 import { fileNameOf, lockNameOf, type RecordFileName } from "./lib/file-names.js";
@@ -33,7 +34,7 @@ import { errnoOf, io, readWhole } from "./lib/io.js";
 import { keyQueue } from "./lib/key-queue.js";
 import { listKeys } from "./lib/list-keys.js";
 import { decodeRecordFile, encodeRecordFile, type FilePayload, type RecordFile } from "./lib/record-file.js";
-import { sweepTempFiles } from "./lib/temp-files.js";
+import { sweepTempFiles, tempNameFor } from "./lib/temp-files.js";
 import { type FileStoreOptions, resolveOptions, warnPlaintextOnce } from "./options.js";
 
 /**
@@ -93,7 +94,13 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
 
   async function writeRecordFile(file: RecordFileName, record: CredentialRecord, payload: FilePayload) {
     const bytes = encodeRecordFile(splitRecord(record).columns, payload);
-    await io(`write ${join(dir, file.name)}`, () => replaceFile(dir, file, bytes, settings.fsync));
+    // The temporary file names its writer (tempNameFor), so sweepTempFiles can tell leftovers from live writes.
+    await io(`write ${join(dir, file.name)}`, () =>
+      writeFileAtomic(join(dir, file.name), bytes, {
+        fsync: settings.fsync,
+        temporaryName: tempNameFor(file.stem),
+      }),
+    );
   }
 
   /** Runs `work` holding the key: in-process queue first, then the cross-process lock file. */

@@ -135,4 +135,10 @@ describe("temporary files of writers", () => {
     await sweepTempFiles(dir);
     expect(await tempFiles(dir)).toEqual([ours]);
   });
+
+  it("refuse an unreadable directory with a typed error", async () => {
+    await expect(sweepTempFiles(join(root, "missing"))).rejects.toMatchObject({
+      code: "ERR_STORE_UNAVAILABLE",
+    });
+  });
 });

@@ -12,9 +12,8 @@ import { type RedisClusterServer, startRedisCluster } from "@credstack/test-serv
 import { Cluster, type Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisStore } from "../src/index.js";
-import { keyLayout } from "../src/lib/keys.js";
 import { hashSlot } from "../src/lib/slot.js";
-import { deleteKeys, dumpKeys, writeColumn } from "./redis-env.js";
+import { redisHarness } from "./redis-harness.js";
 
 // A real 3-master × 1-replica cluster on loopback, for the whole file: the conformance suite (leases,
 // putMany, CAS, listing, encryption) runs on it, then a master is killed (last test).
@@ -50,35 +49,10 @@ function nodeFor(tag: string): Redis {
 }
 
 const run = randomBytes(3).toString("hex");
-const prefixOf = (namespace: string) => `cl-${run}:${namespace}`;
-const layoutOf = (namespace: string) => keyLayout(prefixOf(namespace));
 
 storeConformance(
   "redisStore on a 3-master Redis Cluster",
-  {
-    async open({ namespace, cipher }) {
-      if (cipher === undefined) throw new Error("redisStore needs a cipher");
-      return redisStore({ client: cluster, cipher, prefix: prefixOf(namespace) });
-    },
-    destroy: (namespace) => deleteKeys(nodeFor(layoutOf(namespace).tag), layoutOf(namespace).tag),
-    raw: {
-      dump: (namespace) => dumpKeys(nodeFor(layoutOf(namespace).tag), layoutOf(namespace).tag),
-      async readSealed(namespace, key) {
-        const layout = layoutOf(namespace);
-        const sealed = await nodeFor(layout.tag).hgetBuffer(layout.recordKey(key), "sealed");
-        if (sealed === null) throw new Error("no such record");
-        return sealed;
-      },
-      async writeSealed(namespace, key, sealed) {
-        const layout = layoutOf(namespace);
-        await nodeFor(layout.tag).hset(layout.recordKey(key), "sealed", Buffer.from(sealed));
-      },
-      async writeColumn(namespace, key, field, value) {
-        const layout = layoutOf(namespace);
-        return writeColumn(nodeFor(layout.tag), layout.recordKey(key), field, value);
-      },
-    },
-  },
+  redisHarness(() => cluster, `cl-${run}`, nodeFor),
   { encrypted: true },
 );
 

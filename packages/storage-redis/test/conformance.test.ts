@@ -1,9 +1,8 @@
 import { type FaultProxy, storeConformance, tcpFaultProxy } from "@credstack/storage-test-suite";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll } from "vitest";
-import { redisStore } from "../src/index.js";
-import { keyLayout } from "../src/lib/keys.js";
-import { connect, deleteKeys, dumpKeys, redisUrl, writeColumn } from "./redis-env.js";
+import { connect, redisUrl } from "./redis-env.js";
+import { redisHarness } from "./redis-harness.js";
 
 // The client reaches the server through a proxy that the failure tests cut.
 let client: Redis;
@@ -40,31 +39,10 @@ async function reconnected(): Promise<void> {
   }
 }
 
-// One prefix per namespace; the tag `{prefix}` starts every key of the store.
-const prefixOf = (namespace: string) => `conformance:${namespace}`;
-const layoutOf = (namespace: string) => keyLayout(prefixOf(namespace));
-
 storeConformance(
   "redisStore",
   {
-    async open({ namespace, cipher }) {
-      if (cipher === undefined) throw new Error("redisStore needs a cipher");
-      return redisStore({ client, cipher, prefix: prefixOf(namespace) });
-    },
-    destroy: (namespace) => deleteKeys(client, layoutOf(namespace).tag),
-    raw: {
-      dump: (namespace) => dumpKeys(client, layoutOf(namespace).tag),
-      async readSealed(namespace, key) {
-        const sealed = await client.hgetBuffer(layoutOf(namespace).recordKey(key), "sealed");
-        if (sealed === null) throw new Error("no such record");
-        return sealed;
-      },
-      async writeSealed(namespace, key, sealed) {
-        await client.hset(layoutOf(namespace).recordKey(key), "sealed", Buffer.from(sealed));
-      },
-      writeColumn: (namespace, key, field, value) =>
-        writeColumn(client, layoutOf(namespace).recordKey(key), field, value),
-    },
+    ...redisHarness(() => client, "conformance"),
     failures: {
       fail: async () => proxy.fail(),
       async restore() {

@@ -12,6 +12,8 @@ import { recordSealFormatOf, toFormat1 } from "./lib/record-seal.js";
  *
  * @example
  * ```ts
+ * import { fileStore } from "@credstack/storage-file";
+ * declare const dir: string, cipher: Cipher; // your store's directory and cipher
  * const store = fileStore({ dir, cipher: formatOneCipher(cipher) }); // during the rollout only
  * ```
  */
@@ -32,6 +34,8 @@ export function formatOneCipher(inner: Cipher): Cipher {
  *
  * @example
  * ```ts
+ * import { postgresStore } from "@credstack/storage-postgres";
+ * declare const connectionString: string, cipher: Cipher; // your database and cipher
  * const store = postgresStore({ connectionString, cipher: formatTwoOnlyCipher(cipher) });
  * ```
  */

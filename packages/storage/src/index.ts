@@ -29,6 +29,12 @@ export {
   keyToBase64,
   loadKeyFromEnv,
 } from "./aes-gcm/keys.js";
+export {
+  type AtomicWriteOptions,
+  atomicTempPrefix,
+  syncDirectory,
+  writeFileAtomic,
+} from "./atomic-write.js";
 export type { Cipher } from "./cipher.js";
 export { type CipherRingOptions, cipherRing } from "./cipher-ring.js";
 export {

@@ -1,4 +1,4 @@
-import { isCredstackError } from "@credstack/errors";
+import { hasCode, isCredstackError } from "@credstack/errors";
 import { StoreUnavailableError } from "./errors.js";
 import type { CredentialKey } from "./key.js";
 import { copyAll } from "./lib/copy.js";
@@ -80,7 +80,7 @@ export function withBackup(primary: CredentialStore, backup: CredentialStore): C
       try {
         stored = await backup.put(input, options);
       } catch (error) {
-        if (isCredstackError(error) && error.code === "ERR_VERSION_CONFLICT") await forget(input);
+        if (hasCode(error, "ERR_VERSION_CONFLICT")) await forget(input);
         throw backupFailure(error);
       }
       await mirror(stored);
@@ -91,7 +91,7 @@ export function withBackup(primary: CredentialStore, backup: CredentialStore): C
       try {
         deleted = await backup.delete(key, options);
       } catch (error) {
-        if (isCredstackError(error) && error.code === "ERR_VERSION_CONFLICT") await forget(key);
+        if (hasCode(error, "ERR_VERSION_CONFLICT")) await forget(key);
         throw backupFailure(error);
       }
       await forget(key);

@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import type { CredentialKey, MigrationCheckpoint } from "@credstack/storage";
+import { mkdir, readFile, unlink } from "node:fs/promises";
+import { dirname } from "node:path";
+import { type CredentialKey, type MigrationCheckpoint, writeFileAtomic } from "@credstack/storage";
 import { UsageError } from "../io.js";
 
 /** What a checkpoint file holds (JSON). Keys are credential keys, never secrets. */
@@ -50,24 +49,12 @@ export async function readCheckpoint(path: string): Promise<CheckpointState | un
 }
 
 /**
- * Writes a checkpoint atomically: a temporary file beside it (0600, flushed), then `rename` over the
- * old one, so a process killed at any instant leaves either the old or the new checkpoint, never half.
+ * Writes a checkpoint atomically ({@link writeFileAtomic}: a 0600 temporary file beside it, flushed,
+ * renamed over the old one, directory flushed), so a process killed at any instant leaves either the old
+ * or the new checkpoint, never half.
  */
 export async function writeCheckpoint(path: string, state: CheckpointState): Promise<void> {
-  const temporary = join(dirname(path), `.${randomBytes(6).toString("hex")}.checkpoint.tmp`);
-  const handle = await open(temporary, "wx", 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(state)}\n`, "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temporary, path);
-  } catch (error) {
-    await unlink(temporary).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, `${JSON.stringify(state)}\n`);
 }
 
 /** Removes a checkpoint file (after a migration finished); missing is fine. */

@@ -1,3 +1,4 @@
+import { CredstackError } from "@credstack/errors";
 import {
   type AesKey,
   aesGcmCipher,
@@ -50,12 +51,36 @@ export function cipherFlagsOf(values: Record<string, unknown>, prefix = ""): Cip
 export const noCipherFlags = (flags: CipherFlags): boolean =>
   flags.keyFiles.length === 0 && flags.keyEnv === undefined && flags.kmsKeyId === undefined;
 
-/** A KMS cipher for a key id, with the client options from the flags (the AWS SDK loads only when used). */
+/** The optional peers `--kms-key-id` needs; the CLI installs without them. */
+export const kmsPackages = ["@credstack/kms", "@aws-sdk/client-kms"] as const;
+
+/**
+ * Runs `load` (an import of {@link kmsPackages}); when one of them is not installed (`@credstack/kms`
+ * imports the AWS SDK in turn), a `CredstackError` (`ERR_INVALID_CONFIG`) saying what to install.
+ */
+async function importKmsPackage<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const message = String((error as Error).message);
+    const missing = kmsPackages.find((name) => message.includes(`'${name}'`));
+    if ((error as { code?: unknown }).code !== "ERR_MODULE_NOT_FOUND" || missing === undefined) throw error;
+    throw new CredstackError(
+      "ERR_INVALID_CONFIG",
+      `${missing} is not installed: install ${kmsPackages.join(" and ")} to use --kms-key-id (npm install ${kmsPackages.join(" ")}).`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * A KMS cipher for a key id, with the client options from the flags. The AWS SDK and `@credstack/kms` are
+ * optional peers of the CLI, loaded only here.
+ * @throws CredstackError `ERR_INVALID_CONFIG` when either package is not installed.
+ */
 export async function kmsCipherOf(flags: CipherFlags, keyId: string): Promise<Cipher> {
-  const [{ KMSClient }, { kmsCipher }] = await Promise.all([
-    import("@aws-sdk/client-kms"),
-    import("@credstack/kms"),
-  ]);
+  const { kmsCipher } = await importKmsPackage(() => import("@credstack/kms"));
+  const { KMSClient } = await importKmsPackage(() => import("@aws-sdk/client-kms"));
   const client = new KMSClient({
     region: flags.kmsRegion ?? process.env.AWS_REGION ?? "us-east-1",
     ...(flags.kmsEndpoint === undefined ? {} : { endpoint: flags.kmsEndpoint }),

@@ -1,9 +1,19 @@
-/**
- * The legacy file-name mapping and its (lossy) inverse.
- * @internal
- */
+// The legacy file-name mapping and its (lossy) inverse.
 
-/** The legacy `safe_email`: lowercased, trimmed, `@` → `_at_`, `.` → `_`. @internal */
+/**
+ * The legacy server's `safe_email`: the name part of an account's credential file — lowercased, trimmed,
+ * `@` → `_at_`, `.` → `_`. Public (as `legacySafeName`) so operators can write the `mapping` of
+ * {@link importLegacy} for files whose content does not name the account.
+ *
+ * @param email - The account's email address.
+ * @returns The safe name the legacy server used in file names.
+ * @example
+ * ```ts
+ * import { legacySafeName } from "@credstack/compat";
+ *
+ * legacySafeName(" Ada.Lovelace@Example.com "); // "ada_lovelace_at_example_com"
+ * ```
+ */
 export function safeNameOf(email: string): string {
   return email.trim().toLowerCase().replaceAll("@", "_at_").replaceAll(".", "_");
 }

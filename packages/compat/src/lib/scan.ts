@@ -12,7 +12,11 @@ import { type LegacyEncoding, openLegacyFile } from "./open-file.js";
 /** The kind of a legacy credential file, from its name. */
 export type LegacyFileKind = "credentials.json" | "credentials.enc" | "backup.enc";
 
-/** One file of a legacy directory, as scanned. @internal */
+/**
+ * One file of a legacy directory, as scanned: `ready` (its record), `skipped` (why), `ambiguous` (the
+ * account could not be told from the file name; candidate emails) or `failed` (the typed error).
+ * Published as `LegacyScannedFile`.
+ */
 export type ScannedFile =
   | {
       readonly file: string;

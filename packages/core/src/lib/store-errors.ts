@@ -1,15 +1,15 @@
-import { isCredstackError } from "@credstack/errors";
+import { hasCode, isCredstackError } from "@credstack/errors";
 
 export type { CredentialInput, CredentialKey, CredentialRecord, CredentialStore } from "@credstack/storage";
 
 /** True for `ERR_VERSION_CONFLICT` (from any copy of the storage package). @internal */
 export function isVersionConflict(error: unknown): boolean {
-  return isCredstackError(error) && error.code === "ERR_VERSION_CONFLICT";
+  return hasCode(error, "ERR_VERSION_CONFLICT");
 }
 
 /** True for `ERR_LEASE_UNAVAILABLE`. @internal */
 export function isLeaseUnavailable(error: unknown): boolean {
-  return isCredstackError(error) && error.code === "ERR_LEASE_UNAVAILABLE";
+  return hasCode(error, "ERR_LEASE_UNAVAILABLE");
 }
 
 /** True when one record cannot be read: tampered (`ERR_INTEGRITY`), corrupt, or sealed under a missing key. @internal */

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "@credstack/errors";
 import { describe, expect, it } from "vitest";
 import { cacheLimits, DataKeyCache } from "./data-key-cache.js";
 
@@ -6,7 +7,7 @@ const key = () => ({ plaintext: Buffer.alloc(32, 7), encrypted: new Uint8Array([
 describe("DataKeyCache", () => {
   it("documents its defaults", () => {
     expect(cacheLimits()).toEqual({ maxAgeMs: 300_000, maxRecordsPerKey: 1000, maxEntries: 1000 });
-    expect(() => cacheLimits({ maxEntries: -1 })).toThrow(RangeError);
+    expect(() => cacheLimits({ maxEntries: -1 })).toThrow(InvalidArgumentError);
   });
 
   it("evicts the least recently used entry beyond maxEntries and zeroes it", () => {

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "@credstack/errors";
 /** Limits of the data-key cache. */
 export interface DataKeyCacheOptions {
   /**
@@ -34,7 +35,8 @@ export function cacheLimits(options: DataKeyCacheOptions = {}): Required<DataKey
     maxEntries: options.maxEntries ?? 1000,
   };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`cache.${name} must be a number >= 0`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new InvalidArgumentError(`kmsCipher() cache.${name} must be a number >= 0.`);
   }
   return limits;
 }

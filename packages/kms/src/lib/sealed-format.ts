@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "@credstack/errors";
 import { gcmTagLength } from "@credstack/storage";
 import { KmsIntegrityError } from "../errors.js";
 
@@ -29,7 +30,7 @@ export interface KmsSealedHeader {
 export function encodeHeader(keyId: string, encryptedDataKey: Uint8Array, nonce: Uint8Array): Buffer {
   const id = Buffer.from(keyId, "utf8");
   if (id.length > 0xffff || encryptedDataKey.length > 0xffff)
-    throw new RangeError("key id or data key too long");
+    throw new InvalidArgumentError("KMS key id or encrypted data key is longer than 65535 bytes.");
   const header = Buffer.alloc(2 + 2 + id.length + 2 + encryptedDataKey.length + nonce.length);
   let offset = 0;
   header.writeUInt8(formatVersion, offset++);

@@ -3,7 +3,7 @@ import { readdir, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { isLockHeld } from "./file-lock.js";
 import { lockNameOf } from "./file-names.js";
-import { errnoOf } from "./io.js";
+import { errnoOf, io } from "./io.js";
 import { isAlive, startTokenOf, thisHostTag, thisStartToken } from "./processes.js";
 
 /** Prefix of temporary files; dot-prefixed, so never a record name. @internal */
@@ -75,11 +75,13 @@ export interface TempSweep {
  * a writer process of this host that has exited (its pid is gone or belongs to a newer process), or —
  * for writers on other hosts and names written by older versions — a file older than a minute whose
  * key lock nobody holds. A live writer's temporary file is never removed. File stores do this when
- * they open; `credstack doctor --fix` does it on demand.
+ * they open; `credstack doctor --fix` does it on demand. A directory that cannot be read (missing, not a
+ * directory) rejects with `StoreUnavailableError` (`ERR_STORE_UNAVAILABLE`), the system error as `cause`.
  *
  * @example
  * ```ts
- * const { stale } = await sweepTempFiles(".credstack/credentials", { dryRun: true });
+ * declare const dir: string; // an existing file store's directory, as given to fileStore({ dir })
+ * const { stale } = await sweepTempFiles(dir, { dryRun: true });
  * ```
  */
 export async function sweepTempFiles(
@@ -89,7 +91,7 @@ export async function sweepTempFiles(
   const now = options.now ?? Date.now();
   const stale: string[] = [];
   const live: string[] = [];
-  for (const name of await readdir(dir)) {
+  for (const name of await io("read its directory", () => readdir(dir))) {
     if (!name.startsWith(tempPrefix)) continue;
     const path = join(dir, name);
     try {

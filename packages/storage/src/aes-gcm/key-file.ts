@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readFile, stat, unlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { writeFileAtomic } from "../atomic-write.js";
 import { KeyConfigError } from "../errors.js";
 import { type AesKey, generateKey, keyFromBase64, keyToBase64 } from "./keys.js";
 
@@ -27,10 +27,10 @@ export async function loadKeyFile(path: string, id?: string): Promise<AesKey> {
 
 /**
  * Loads the key file at `path`, creating it with a new random key if it does not exist. Creation is
- * atomic and never overwrites: the key is written to a temporary file opened with mode 0600 and
- * `O_EXCL`, flushed to disk, then hard-linked into place (which fails if the file appeared meanwhile,
- * in which case that file is loaded instead). A missing folder of `path` is created first, with its
- * missing parents, mode 0700 (an existing folder is used as it is).
+ * atomic and never overwrites ({@link writeFileAtomic} with `replace: false`): the key is written to a
+ * temporary file opened with mode 0600 and `O_EXCL`, flushed to disk, then hard-linked into place (which
+ * fails if the file appeared meanwhile, in which case that file is loaded instead). A missing folder of
+ * `path` is created first, with its missing parents, mode 0700 (an existing folder is used as it is).
  * @returns the key and whether this call created the file.
  */
 export async function loadOrCreateKeyFile(
@@ -46,27 +46,12 @@ export async function loadOrCreateKeyFile(
     throw new KeyConfigError(`Cannot create the folder of key file ${path}.`, { cause: error });
   });
   const key = generateKey(id);
-  const temporary = join(dirname(path), `.${randomBytes(6).toString("hex")}.key.tmp`);
-  const handle = await open(temporary, "wx", 0o600).catch((error: unknown) => {
-    throw new KeyConfigError(`Cannot create a key file next to ${path}.`, { cause: error });
-  });
+  let created: boolean;
   try {
-    await handle.writeFile(`${keyToBase64(key)}\n`, "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await link(temporary, path);
+    created = await writeFileAtomic(path, `${keyToBase64(key)}\n`, { replace: false });
   } catch (error) {
-    if ((error as { code?: string }).code !== "EEXIST") {
-      throw new KeyConfigError(`Cannot create key file ${path}.`, { cause: error });
-    }
-    return { key: await loadKeyFile(path, id), created: false };
-  } finally {
-    await unlink(temporary).catch(() => {});
+    throw new KeyConfigError(`Cannot create key file ${path}.`, { cause: error });
   }
-  const dir = await open(dirname(path), "r");
-  await dir.sync().finally(() => dir.close());
+  if (!created) return { key: await loadKeyFile(path, id), created: false };
   return { key, created: true };
 }

@@ -1,11 +1,26 @@
-import { isCredstackError } from "@credstack/errors";
+import { hasCode } from "@credstack/errors";
 import type { CredentialRecord } from "../record.js";
 import type { CredentialStore, PutManyOutcome } from "../store.js";
 
 /**
- * Copies one record as it is into `store` unless the store holds the same or a newer version. A
- * concurrent writer that wins the compare-and-set makes it `skipped` if it wrote a newer version.
- * @internal
+ * Copies one record as it is (same version and times, a `copy` write) into `store` unless the store holds
+ * the same or a newer version. A concurrent writer that wins the compare-and-set makes it `skipped` if it
+ * wrote a newer version. Store authors whose backend has no bulk write use it to implement `putMany`.
+ *
+ * @param store - The store to write into.
+ * @param record - The record to copy, as read from another store.
+ * @returns `"written"` when the record was copied, `"skipped"` when the store already holds that version or a newer one.
+ * @throws Whatever `store.get` / `store.put` throw, except one lost compare-and-set, which is retried once.
+ * @example
+ * ```ts
+ * import { copyIfNewer, type CredentialRecord, type CredentialStore, type PutManyOutcome } from "@credstack/storage";
+ *
+ * async function putMany(store: CredentialStore, records: readonly CredentialRecord[]): Promise<PutManyOutcome[]> {
+ *   const outcomes: PutManyOutcome[] = [];
+ *   for (const record of records) outcomes.push(await copyIfNewer(store, record));
+ *   return outcomes;
+ * }
+ * ```
  */
 export async function copyIfNewer(store: CredentialStore, record: CredentialRecord): Promise<PutManyOutcome> {
   for (let attempt = 0; ; attempt++) {
@@ -15,7 +30,7 @@ export async function copyIfNewer(store: CredentialStore, record: CredentialReco
       await store.put(record, { expectedVersion: current?.version ?? 0, copy: true });
       return "written";
     } catch (error) {
-      if (attempt > 0 || !isCredstackError(error) || error.code !== "ERR_VERSION_CONFLICT") throw error;
+      if (attempt > 0 || !hasCode(error, "ERR_VERSION_CONFLICT")) throw error;
     }
   }
 }

@@ -8,7 +8,23 @@ import {
 } from "../record.js";
 import type { PutOptions } from "../store.js";
 
-/** Checks put options. @internal */
+/**
+ * Checks the options of a store's `put()`: `expectedVersion` must be a non-negative integer (the version
+ * read, or 0 for a new record). {@link recordToWrite} calls it; store authors who do not use
+ * `recordToWrite` call it before touching the backend.
+ *
+ * @param options - The options given to `put()`.
+ * @throws InvalidArgumentError (`ERR_INVALID_ARGUMENT`) when `expectedVersion` is missing or not a non-negative integer.
+ * @example
+ * ```ts
+ * import { checkPutOptions, type PutOptions } from "@credstack/storage";
+ *
+ * function put(options: PutOptions): void {
+ *   checkPutOptions(options); // throws before anything is written
+ *   // ... compare-and-set against options.expectedVersion
+ * }
+ * ```
+ */
 export function checkPutOptions(options: PutOptions): void {
   const expected = options?.expectedVersion;
   if (!Number.isSafeInteger(expected) || expected < 0) {
