@@ -3,6 +3,7 @@ import { accountKey, type CredentialRecord, type CredentialStore } from "@credst
 import * as oauth from "oauth4webapi";
 import { AuthorizationFailedError, CoreConfigError } from "./errors.js";
 import { proveIdentity } from "./lib/identity-proof.js";
+import { instrumentsOf, tokenEndpointCall } from "./lib/instruments.js";
 import { clientAuthOf, clientOf, describeOAuthError, requestOptionsOf, serverOf } from "./lib/oauth.js";
 import { scopePolicyFor } from "./lib/scope-policy.js";
 import { isUnreadableRecord, isVersionConflict } from "./lib/store-errors.js";
@@ -91,6 +92,7 @@ function paramsOf(callback: string | URL | URLSearchParams): URLSearchParams {
 export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   const { providers } = options;
   const store = instrumentStore(options.store, options);
+  const instruments = instrumentsOf(options);
   checkProviderConfigs(providers);
   const clock = options.clock ?? Date.now;
   const ttl = options.transactionTtlMs ?? 600_000;
@@ -269,14 +271,20 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       }
       let result: oauth.TokenEndpointResponse;
       try {
-        const response = await oauth.authorizationCodeGrantRequest(
-          server,
-          client,
-          clientAuthOf(config),
-          validated,
-          transaction.redirectUri,
-          transaction.codeVerifier,
-          requestOptionsOf(config, options.fetch),
+        const response = await tokenEndpointCall(
+          instruments,
+          transaction.provider,
+          "authorization_code",
+          () =>
+            oauth.authorizationCodeGrantRequest(
+              server,
+              client,
+              clientAuthOf(config),
+              validated,
+              transaction.redirectUri,
+              transaction.codeVerifier,
+              requestOptionsOf(config, options.fetch),
+            ),
         );
         result = await oauth.processAuthorizationCodeResponse(server, client, response);
       } catch (error) {

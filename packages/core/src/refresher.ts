@@ -2,7 +2,7 @@ import { isCredstackError } from "@credstack/errors";
 import * as oauth from "oauth4webapi";
 import { CoreConfigError, RefreshFailedError } from "./errors.js";
 import { freshnessOf, maxRefreshWindowMs } from "./lib/freshness.js";
-import { inSpan, instrumentsOf, secondsSince } from "./lib/instruments.js";
+import { inSpan, instrumentsOf, tokenEndpointCall } from "./lib/instruments.js";
 import { clientAuthOf, clientOf, describeOAuthError, requestOptionsOf, serverOf } from "./lib/oauth.js";
 import { RecordCache, slotOf } from "./lib/record-cache.js";
 import { scopePolicyFor } from "./lib/scope-policy.js";
@@ -258,34 +258,17 @@ export function createRefresher(options: RefresherOptions): Refresher {
     const key = { provider: current.provider, account: current.account };
     const config = providerConfigOf(providers, current.provider);
     let response: Response;
-    const started = performance.now();
-    const timing = { "credstack.provider": key.provider };
     try {
-      response = await inSpan(
-        instruments.tracer,
-        "credstack.token_endpoint",
-        { ...timing, "credstack.grant": "refresh_token" },
-        async (span) => {
-          const answer = await oauth.refreshTokenGrantRequest(
-            serverOf(config),
-            clientOf(config),
-            clientAuthOf(config),
-            current.refreshToken as string,
-            requestOptionsOf(config, options.fetch),
-          );
-          span.setAttribute("http.response.status_code", answer.status);
-          return answer;
-        },
+      response = await tokenEndpointCall(instruments, key.provider, "refresh_token", () =>
+        oauth.refreshTokenGrantRequest(
+          serverOf(config),
+          clientOf(config),
+          clientAuthOf(config),
+          current.refreshToken as string,
+          requestOptionsOf(config, options.fetch),
+        ),
       );
-      instruments.providerDuration.record(secondsSince(started), {
-        ...timing,
-        "credstack.outcome": String(response.status),
-      });
     } catch (error) {
-      instruments.providerDuration.record(secondsSince(started), {
-        ...timing,
-        "credstack.outcome": "network_error",
-      });
       // Network error or timeout: the request may or may not have reached the server; never retried.
       return fail(
         slot,

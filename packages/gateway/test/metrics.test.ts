@@ -85,7 +85,7 @@ describe("GET /metrics on the gateway's own listener (Prometheus, after real tra
         credstack_provider: "test",
         credstack_outcome: "200",
       }),
-    ).toBe(1);
+    ).toBe(2); // the code exchange of the sign-in and the forced refresh
     expect(sample(text, "credstack_gateway_rate_limited_total", { credstack_limit: "api_key" })).toBe(2);
     expect(sample(text, "credstack_gateway_rate_limited_total", { credstack_limit: "failed_auth" })).toBe(2);
     expect(text).toContain("# TYPE credstack_store_duration_seconds histogram");

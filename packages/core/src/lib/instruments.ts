@@ -111,3 +111,34 @@ export function inSpan<T>(
 export function secondsSince(start: number): number {
   return (performance.now() - start) / 1000;
 }
+
+/**
+ * One token-endpoint request in a span `credstack.token_endpoint` (attributes `credstack.provider`,
+ * `credstack.grant`, `http.response.status_code`), timed into `credstack.provider.duration` with the HTTP
+ * status as outcome, or `network_error` when no answer came. @internal
+ */
+export async function tokenEndpointCall(
+  instruments: Instruments,
+  provider: string,
+  grant: "refresh_token" | "authorization_code",
+  request: () => Promise<Response>,
+): Promise<Response> {
+  const started = performance.now();
+  const labels = { "credstack.provider": provider };
+  let outcome = "network_error";
+  try {
+    return await inSpan(
+      instruments.tracer,
+      "credstack.token_endpoint",
+      { ...labels, "credstack.grant": grant },
+      async (span) => {
+        const response = await request();
+        span.setAttribute("http.response.status_code", response.status);
+        outcome = String(response.status);
+        return response;
+      },
+    );
+  } finally {
+    instruments.providerDuration.record(secondsSince(started), { ...labels, "credstack.outcome": outcome });
+  }
+}
