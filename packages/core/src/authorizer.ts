@@ -4,6 +4,7 @@ import { accountKey, type CredentialRecord, type CredentialStore } from "@credst
 import * as oauth from "oauth4webapi";
 import { AuthorizationFailedError, CoreConfigError } from "./errors.js";
 import { proveIdentity } from "./lib/identity-proof.js";
+import { instrumentsOf, tokenEndpointCall } from "./lib/instruments.js";
 import { clientAuthOf, clientOf, describeOAuthError, requestOptionsOf, serverOf } from "./lib/oauth.js";
 import { scopePolicyFor } from "./lib/scope-policy.js";
 import { isUnreadableRecord } from "./lib/store-errors.js";
@@ -14,6 +15,7 @@ import {
   providerConfigOf,
 } from "./provider-config.js";
 import type { Refresher } from "./refresher.js";
+import { instrumentStore, type TelemetryOptions } from "./telemetry.js";
 import {
   type AuthorizationTransaction,
   memoryTransactionStore,
@@ -22,8 +24,8 @@ import {
 import type { AuthorizationFlow, Clock } from "./types.js";
 
 /** Options of {@link createAuthorizer}. */
-export interface AuthorizerOptions {
-  /** Where the credential is stored after the callback. */
+export interface AuthorizerOptions extends TelemetryOptions {
+  /** Where the credential is stored after the callback (its calls traced and timed: `instrumentStore`). */
   readonly store: CredentialStore;
   /** The providers, by slug. */
   readonly providers: ProviderConfigs;
@@ -89,7 +91,9 @@ function paramsOf(callback: string | URL | URLSearchParams): URLSearchParams {
  * `include_granted_scopes=true`, and incremental URLs request only the missing scopes.
  */
 export function createAuthorizer(options: AuthorizerOptions): Authorizer {
-  const { store, providers } = options;
+  const { providers } = options;
+  const store = instrumentStore(options.store, options);
+  const instruments = instrumentsOf(options);
   checkProviderConfigs(providers);
   const clock = options.clock ?? Date.now;
   const ttl = options.transactionTtlMs ?? 600_000;
@@ -268,14 +272,20 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       }
       let result: oauth.TokenEndpointResponse;
       try {
-        const response = await oauth.authorizationCodeGrantRequest(
-          server,
-          client,
-          clientAuthOf(config),
-          validated,
-          transaction.redirectUri,
-          transaction.codeVerifier,
-          requestOptionsOf(config, options.fetch),
+        const response = await tokenEndpointCall(
+          instruments,
+          transaction.provider,
+          "authorization_code",
+          () =>
+            oauth.authorizationCodeGrantRequest(
+              server,
+              client,
+              clientAuthOf(config),
+              validated,
+              transaction.redirectUri,
+              transaction.codeVerifier,
+              requestOptionsOf(config, options.fetch),
+            ),
         );
         result = await oauth.processAuthorizationCodeResponse(server, client, response);
       } catch (error) {

@@ -39,7 +39,12 @@ export {
   type RefresherOptions,
   type UsableCredential,
 } from "./refresher.js";
-export { createResolver, type Resolver, type ResolverOptions } from "./resolver.js";
+export {
+  createResolver,
+  type ResolveOptions,
+  type Resolver,
+  type ResolverOptions,
+} from "./resolver.js";
 export {
   type MemorySessionStore,
   type MemorySessionStoreOptions,
@@ -73,6 +78,7 @@ export {
 } from "./sources/provider-tokens.js";
 export { type SessionsOptions, sessions } from "./sources/sessions.js";
 export { storedCredentials } from "./sources/stored-credentials.js";
+export { instrumentStore, type TelemetryOptions } from "./telemetry.js";
 export {
   type AuthorizationTransaction,
   type MemoryTransactionStoreOptions,

@@ -2,6 +2,7 @@ import { hasCode, isCredstackError } from "@credstack/errors";
 import * as oauth from "oauth4webapi";
 import { CoreConfigError, RefreshFailedError } from "./errors.js";
 import { freshnessOf, maxRefreshWindowMs } from "./lib/freshness.js";
+import { inSpan, instrumentsOf, tokenEndpointCall } from "./lib/instruments.js";
 import { clientAuthOf, clientOf, describeOAuthError, requestOptionsOf, serverOf } from "./lib/oauth.js";
 import { RecordCache, slotOf } from "./lib/record-cache.js";
 import { scopePolicyFor } from "./lib/scope-policy.js";
@@ -21,6 +22,7 @@ import {
   isStoreDown,
 } from "./lib/store-errors.js";
 import { checkProviderConfigs, type ProviderConfigs, providerConfigOf } from "./provider-config.js";
+import { instrumentStore, type TelemetryOptions } from "./telemetry.js";
 import type { Clock } from "./types.js";
 
 /** What the refresher did, for logs and metrics. Never carries a token. */
@@ -53,8 +55,11 @@ export interface RefreshEvent {
 }
 
 /** Options of {@link createRefresher}. */
-export interface RefresherOptions {
-  /** Where credentials live. Its `lease()` is used when `capabilities.lease`. */
+export interface RefresherOptions extends TelemetryOptions {
+  /**
+   * Where credentials live. Its `lease()` is used when `capabilities.lease`. Its calls are traced and
+   * timed (`instrumentStore`).
+   */
   readonly store: CredentialStore;
   /** The providers, by slug. */
   readonly providers: ProviderConfigs;
@@ -172,8 +177,10 @@ const defaultUnwatchedCacheMs = 1000;
  * ```
  */
 export function createRefresher(options: RefresherOptions): Refresher {
-  const { store, providers } = options;
+  const { providers } = options;
   checkProviderConfigs(providers);
+  const store = instrumentStore(options.store, options);
+  const instruments = instrumentsOf(options);
   const clock = options.clock ?? Date.now;
   const cooldownMs = options.cooldownMs ?? 30_000;
   const leaseTtlMs = options.leaseTtlMs ?? 30_000;
@@ -225,6 +232,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
       ? store.watch((change) => cache.invalidate(change)).catch(() => undefined)
       : undefined;
   const emit = (type: RefreshEvent["type"], key: CredentialKey, code?: string) => {
+    instruments.refreshes.add(1, { "credstack.provider": key.provider, "credstack.outcome": type });
     try {
       options.onEvent?.({ type, provider: key.provider, account: key.account, ...(code ? { code } : {}) });
     } catch {
@@ -258,12 +266,14 @@ export function createRefresher(options: RefresherOptions): Refresher {
     const config = providerConfigOf(providers, current.provider);
     let response: Response;
     try {
-      response = await oauth.refreshTokenGrantRequest(
-        serverOf(config),
-        clientOf(config),
-        clientAuthOf(config),
-        current.refreshToken as string,
-        requestOptionsOf(config, options.fetch),
+      response = await tokenEndpointCall(instruments, key.provider, "refresh_token", () =>
+        oauth.refreshTokenGrantRequest(
+          serverOf(config),
+          clientOf(config),
+          clientAuthOf(config),
+          current.refreshToken as string,
+          requestOptionsOf(config, options.fetch),
+        ),
       );
     } catch (error) {
       // Network error or timeout: the request may or may not have reached the server; never retried.
@@ -500,8 +510,17 @@ export function createRefresher(options: RefresherOptions): Refresher {
     }
     let lease: HeldLease | undefined;
     if (store.capabilities.lease && store.lease !== undefined) {
+      const take = store.lease.bind(store);
       try {
-        lease = { lease: await store.lease(key, { ttlMs: leaseTtlMs, waitMs: leaseWaitMs }), keep: false };
+        lease = {
+          lease: await inSpan(
+            instruments.tracer,
+            "credstack.refresh.lease_wait",
+            { "credstack.provider": key.provider },
+            () => take(key, { ttlMs: leaseTtlMs, waitMs: leaseWaitMs }),
+          ),
+          keep: false,
+        };
       } catch (error) {
         if (!isLeaseUnavailable(error)) throw error;
         const latest = await readThrough(key);
@@ -586,7 +605,16 @@ export function createRefresher(options: RefresherOptions): Refresher {
         ),
       );
     }
-    const flight = refreshNow(slot, seen, force).finally(() => {
+    const flight = inSpan(
+      instruments.tracer,
+      "credstack.refresh",
+      { "credstack.provider": seen.provider, "credstack.refresh.forced": force },
+      async (span) => {
+        const outcome = await refreshNow(slot, seen, force);
+        span.setAttribute("credstack.outcome", outcome.kind);
+        return outcome;
+      },
+    ).finally(() => {
       if (flights.get(slot) === flight) flights.delete(slot);
     });
     flights.set(slot, flight);
@@ -620,6 +648,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
       const held = pending.get(slot);
       if (held !== undefined) return Promise.resolve(held);
       const hit = cache.get(slot);
+      instruments.cacheLookups.add(1, { "credstack.result": hit === undefined ? "miss" : "hit" });
       if (hit !== undefined) return Promise.resolve(hit.record);
       // Concurrent misses of one key share one store read (unless a change was reported meanwhile).
       const generation = cache.generation;

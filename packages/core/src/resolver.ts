@@ -1,9 +1,12 @@
-import { InvalidArgumentError, isCredstackError } from "@credstack/errors";
+import { AbortedError, InvalidArgumentError, isCredstackError } from "@credstack/errors";
+import { SpanStatusCode } from "@opentelemetry/api";
 import { type AccountLinks, selectAccount } from "./account-links.js";
 import { CoreConfigError, InvalidTokenError } from "./errors.js";
+import { codeOf, failSpan, inSpan, instrumentsOf } from "./lib/instruments.js";
 import { scopePolicyFor } from "./lib/scope-policy.js";
 import type { ProviderConfigs } from "./provider-config.js";
 import type { Source, SourceContext } from "./source.js";
+import type { TelemetryOptions } from "./telemetry.js";
 import type {
   Clock,
   Identity,
@@ -14,7 +17,7 @@ import type {
 } from "./types.js";
 
 /** Options of {@link createResolver}. */
-export interface ResolverOptions {
+export interface ResolverOptions extends TelemetryOptions {
   /** The sources, in priority order (usually {@link defaultChain}). */
   readonly chain: readonly Source[];
   /** Clock handed to every source. @default Date.now */
@@ -31,13 +34,23 @@ export interface ResolverOptions {
   readonly providers?: ProviderConfigs;
 }
 
+/** Per-call options of {@link Resolver.resolve}. */
+export interface ResolveOptions {
+  /**
+   * Aborts the call: `resolve()` then rejects at once with `AbortedError` (`ERR_ABORTED`). Work other
+   * callers share (a single-flight refresh, a store read) goes on and still serves them.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /** The resolver. */
 export interface Resolver {
   /**
    * Walks the chain and returns a token, an authorization request or `unauthorized`, always with a trace.
-   * Rejects only on unexpected errors (store down, refresh failed transiently, bad arguments), unchanged.
+   * Rejects only on unexpected errors (store down, refresh failed transiently, bad arguments), unchanged,
+   * and with `AbortedError` (`ERR_ABORTED`) when `options.signal` aborts.
    */
-  resolve(input: ResolveInput): Promise<ResolveResult>;
+  resolve(input: ResolveInput, options?: ResolveOptions): Promise<ResolveResult>;
   /** Closes the sources (timers, background refreshes); never closes your store. */
   close(): Promise<void>;
 }
@@ -51,6 +64,26 @@ function checkInput(input: ResolveInput): void {
     throw new InvalidArgumentError("resolve(): account must be a string.");
   }
 }
+
+/** `work`, unless `signal` aborts first: then `AbortedError` at once (`work` goes on for its other users). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  if (signal.aborted) {
+    work.catch(() => {});
+    return Promise.reject(abortedBy(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      work.catch(() => {});
+      reject(abortedBy(signal));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+const abortedBy = (signal: AbortSignal) =>
+  new AbortedError("resolve() was aborted by its signal.", { cause: signal.reason });
 
 /**
  * Creates a resolver over a chain of sources. Only `notApplicable` moves to the next source; a bad bearer
@@ -83,126 +116,52 @@ export function createResolver(options: ResolverOptions): Resolver {
   const clock = options.clock ?? Date.now;
   const trust = options.trustAccountArgument === true;
   const providers = options.providers ?? {};
+  const instruments = instrumentsOf(options);
+
+  /** One source's call, in its own child span. */
+  const callSource = (source: Source, context: SourceContext, signal: AbortSignal | undefined) =>
+    inSpan(
+      instruments.tracer,
+      `credstack.source ${source.name}`,
+      { "credstack.source": source.name, "credstack.provider": context.provider },
+      async (span) => {
+        const outcome = await untilAborted(source.resolve(context), signal);
+        span.setAttribute("credstack.outcome", outcome.type);
+        return outcome;
+      },
+    );
 
   return {
-    async resolve(input) {
-      checkInput(input);
-      const config = Object.hasOwn(providers, input.provider) ? providers[input.provider] : undefined;
-      const scopePolicy = scopePolicyFor(config?.scopes ?? input.provider);
-      const trace: TraceEntry[] = [];
-      const reasons: string[] = [];
-      let identity: Identity | undefined;
-      let account = trust ? input.account : undefined;
-      let grantedScopes: readonly string[] | undefined;
-      const scopes = scopePolicy.resolve(input.scopes);
-      const skipRest = (from: number) => {
-        for (const source of chain.slice(from)) trace.push({ source: source.name, outcome: "skipped" });
-      };
-      const unauthorized = (error: UnauthorizedResult["error"], description: string): UnauthorizedResult => ({
-        kind: "unauthorized",
-        error,
-        description,
-        ...(identity === undefined ? {} : { identity }),
-        trace,
-      });
-
-      for (let index = 0; index < chain.length; index++) {
-        const source = chain[index] as Source;
-        const context: SourceContext = {
-          input,
-          provider: input.provider,
-          request: input.request,
-          identity,
-          account,
-          trustAccountArgument: trust,
-          scopes,
-          scopePolicy,
-          grantedScopes,
-          reasons,
-          forceRefresh: input.forceRefresh === true,
-          clock,
-        };
-        let outcome: Awaited<ReturnType<Source["resolve"]>>;
-        try {
-          outcome = await source.resolve(context);
-        } catch (error) {
-          trace.push({
-            source: source.name,
-            outcome: "failed",
-            code: isCredstackError(error) ? error.code : "ERR_UNEXPECTED",
-          });
-          skipRest(index + 1);
-          if (error instanceof InvalidTokenError) return unauthorized("invalid_token", error.message);
-          throw error;
-        }
-        if (outcome.type === "resolved") {
-          const identifiedHere = outcome.identity !== undefined && identity === undefined;
-          if (identifiedHere) identity = outcome.identity;
-          trace.push({
-            source: source.name,
-            outcome: "resolved",
-            ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
-            ...(identifiedHere ? { identified: true } : {}),
-          });
-          skipRest(index + 1);
-          const value = outcome.value;
-          if (value.kind === "token") {
-            return {
-              kind: "token",
-              accessToken: value.accessToken,
-              ...(value.expiresAt === undefined ? {} : { expiresAt: value.expiresAt }),
-              scopes: value.scopes,
-              account: value.account,
-              source: source.name,
-              ...(identity === undefined ? {} : { identity }),
-              trace,
-            };
+    resolve(input, resolveOptions = {}) {
+      const signal = resolveOptions.signal;
+      const provider = typeof input?.provider === "string" ? input.provider : "";
+      return instruments.tracer.startActiveSpan(
+        "credstack.resolve",
+        { attributes: { "credstack.provider": provider } },
+        async (span) => {
+          let result = "error";
+          try {
+            if (signal?.aborted) throw abortedBy(signal);
+            const answer = await walk(input, signal);
+            result = answer.kind;
+            span.setAttribute("credstack.result", result);
+            if (answer.kind === "token") span.setAttribute("credstack.source", answer.source);
+            if (answer.kind === "unauthorized") {
+              span.setAttribute("credstack.unauthorized", answer.error);
+              span.setStatus({ code: SpanStatusCode.UNSET });
+            }
+            return answer;
+          } catch (error) {
+            result = codeOf(error) === "ERR_ABORTED" ? "aborted" : "error";
+            span.setAttribute("credstack.result", result);
+            failSpan(span, error);
+            throw error;
+          } finally {
+            instruments.resolves.add(1, { "credstack.provider": provider, "credstack.result": result });
+            span.end();
           }
-          const first = value.flows[0];
-          if (first === undefined)
-            throw new CoreConfigError(`Source ${source.name} returned no authorization flow.`);
-          return {
-            kind: "authorization_required",
-            url: first.url,
-            transactionId: first.transactionId,
-            missingScopes: value.missingScopes,
-            reasons: [...reasons],
-            flows: value.flows,
-            ...(identity === undefined ? {} : { identity }),
-            trace,
-          };
-        }
-        const identified = outcome.identity !== undefined && identity === undefined;
-        trace.push({
-          source: source.name,
-          outcome: "not_applicable",
-          reason: outcome.reason,
-          ...(identified ? { identified: true } : {}),
-        });
-        reasons.push(`${source.name}: ${outcome.reason}`);
-        if (outcome.grantedScopes !== undefined) grantedScopes = outcome.grantedScopes;
-        if (identified && outcome.identity !== undefined) {
-          identity = outcome.identity;
-          const links = (await options.accountLinks?.get(identity.id)) ?? {
-            primary: identity.account,
-            linked: [],
-          };
-          account = selectAccount(links, input.account);
-          if (account === undefined) {
-            skipRest(index + 1);
-            return unauthorized(
-              "account_not_allowed",
-              "The requested account is not one the caller's identity may use (primary or linked).",
-            );
-          }
-        }
-      }
-      return identity === undefined && account === undefined
-        ? unauthorized(
-            "identity_required",
-            "No source verified the caller, and the account argument is not trusted on its own.",
-          )
-        : unauthorized("no_credential", "No source had a token and none could start an authorization.");
+        },
+      );
     },
     async close() {
       const results = await Promise.allSettled(chain.map((source) => source.close?.()));
@@ -210,4 +169,127 @@ export function createResolver(options: ResolverOptions): Resolver {
       if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
     },
   };
+
+  async function walk(input: ResolveInput, signal: AbortSignal | undefined): Promise<ResolveResult> {
+    checkInput(input);
+    const config = Object.hasOwn(providers, input.provider) ? providers[input.provider] : undefined;
+    const scopePolicy = scopePolicyFor(config?.scopes ?? input.provider);
+    const trace: TraceEntry[] = [];
+    const reasons: string[] = [];
+    let identity: Identity | undefined;
+    let account = trust ? input.account : undefined;
+    let grantedScopes: readonly string[] | undefined;
+    const scopes = scopePolicy.resolve(input.scopes);
+    const skipRest = (from: number) => {
+      for (const source of chain.slice(from)) trace.push({ source: source.name, outcome: "skipped" });
+    };
+    const unauthorized = (error: UnauthorizedResult["error"], description: string): UnauthorizedResult => ({
+      kind: "unauthorized",
+      error,
+      description,
+      ...(identity === undefined ? {} : { identity }),
+      trace,
+    });
+
+    for (let index = 0; index < chain.length; index++) {
+      const source = chain[index] as Source;
+      const context: SourceContext = {
+        input,
+        provider: input.provider,
+        request: input.request,
+        identity,
+        account,
+        trustAccountArgument: trust,
+        scopes,
+        scopePolicy,
+        grantedScopes,
+        reasons,
+        forceRefresh: input.forceRefresh === true,
+        clock,
+      };
+      let outcome: Awaited<ReturnType<Source["resolve"]>>;
+      try {
+        outcome = await callSource(source, context, signal);
+      } catch (error) {
+        trace.push({
+          source: source.name,
+          outcome: "failed",
+          code: isCredstackError(error) ? error.code : "ERR_UNEXPECTED",
+        });
+        skipRest(index + 1);
+        if (error instanceof InvalidTokenError) return unauthorized("invalid_token", error.message);
+        throw error;
+      }
+      if (outcome.type === "resolved") {
+        const identifiedHere = outcome.identity !== undefined && identity === undefined;
+        if (identifiedHere) identity = outcome.identity;
+        trace.push({
+          source: source.name,
+          outcome: "resolved",
+          ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+          ...(identifiedHere ? { identified: true } : {}),
+        });
+        skipRest(index + 1);
+        const value = outcome.value;
+        if (value.kind === "token") {
+          return {
+            kind: "token",
+            accessToken: value.accessToken,
+            ...(value.expiresAt === undefined ? {} : { expiresAt: value.expiresAt }),
+            scopes: value.scopes,
+            account: value.account,
+            source: source.name,
+            ...(identity === undefined ? {} : { identity }),
+            trace,
+          };
+        }
+        const first = value.flows[0];
+        if (first === undefined)
+          throw new CoreConfigError(`Source ${source.name} returned no authorization flow.`);
+        return {
+          kind: "authorization_required",
+          url: first.url,
+          transactionId: first.transactionId,
+          missingScopes: value.missingScopes,
+          reasons: [...reasons],
+          flows: value.flows,
+          ...(identity === undefined ? {} : { identity }),
+          trace,
+        };
+      }
+      const identified = outcome.identity !== undefined && identity === undefined;
+      trace.push({
+        source: source.name,
+        outcome: "not_applicable",
+        reason: outcome.reason,
+        ...(identified ? { identified: true } : {}),
+      });
+      reasons.push(`${source.name}: ${outcome.reason}`);
+      if (outcome.grantedScopes !== undefined) grantedScopes = outcome.grantedScopes;
+      if (identified && outcome.identity !== undefined) {
+        identity = outcome.identity;
+        const links = (await untilAborted(
+          Promise.resolve(options.accountLinks?.get(identity.id)),
+          signal,
+        )) ?? {
+          primary: identity.account,
+          linked: [],
+        };
+        account = selectAccount(links, input.account);
+        if (account === undefined) {
+          skipRest(index + 1);
+          return unauthorized(
+            "account_not_allowed",
+            "The requested account is not one the caller's identity may use (primary or linked).",
+          );
+        }
+      }
+    }
+    return identity === undefined && account === undefined
+      ? unauthorized(
+          "identity_required",
+          "No source verified the caller, and the account argument is not trusted on its own.",
+        )
+      : unauthorized("no_credential", "No source had a token and none could start an authorization.");
+  }
 }

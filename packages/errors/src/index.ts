@@ -28,7 +28,8 @@ export type CredstackErrorCode =
   | "ERR_AUTHORIZATION_FAILED"
   | "ERR_READ_ONLY"
   | "ERR_UNAUTHORIZED"
-  | "ERR_RATE_LIMITED";
+  | "ERR_RATE_LIMITED"
+  | "ERR_ABORTED";
 
 /** All codes of {@link CredstackErrorCode}, for exhaustive checks and documentation. */
 export const credstackErrorCodes: readonly CredstackErrorCode[] = [
@@ -50,6 +51,7 @@ export const credstackErrorCodes: readonly CredstackErrorCode[] = [
   "ERR_READ_ONLY",
   "ERR_UNAUTHORIZED",
   "ERR_RATE_LIMITED",
+  "ERR_ABORTED",
 ];
 
 const brand: unique symbol = Symbol.for("credstack.error");
@@ -132,5 +134,17 @@ export function hasCode<Code extends CredstackErrorCode>(
 export class ConfigError extends CredstackError {
   constructor(message: string, options?: CredstackErrorOptions) {
     super("ERR_INVALID_CONFIG", message, options);
+  }
+}
+
+/**
+ * The caller aborted the call through its `AbortSignal` (code `ERR_ABORTED`, name `AbortError` like the
+ * platform's own abort errors). Work shared with other callers (a single-flight refresh) goes on; only
+ * this caller stops waiting. `cause` is the signal's `reason`.
+ */
+export class AbortedError extends CredstackError {
+  constructor(message = "The operation was aborted.", options?: CredstackErrorOptions) {
+    super("ERR_ABORTED", message, options);
+    this.name = "AbortError";
   }
 }

@@ -137,4 +137,19 @@ describe("API keys file (as credstack gateway-key writes it)", () => {
     });
     expect(resolved.apiKeysFile).toBe("keys.json");
   });
+  it("metrics: the config's listener, the port from CREDSTACK_GATEWAY_METRICS_PORT, off by default", () => {
+    const config = parseGatewayConfig(JSON.stringify({ metrics: { host: "0.0.0.0", port: 9464 } }));
+    expect(resolveGatewayConfig(config, {}).options.metrics).toEqual({ host: "0.0.0.0", port: 9464 });
+    expect(resolveGatewayConfig(config, { CREDSTACK_GATEWAY_METRICS_PORT: "9100" }).options.metrics).toEqual({
+      host: "0.0.0.0",
+      port: 9100,
+    });
+    const none = parseGatewayConfig("{}");
+    expect(resolveGatewayConfig(none, {}).options.metrics).toBeUndefined();
+    expect(resolveGatewayConfig(none, { CREDSTACK_GATEWAY_METRICS_PORT: "0" }).options.metrics).toEqual({
+      port: 0,
+    });
+    expect(() => resolveGatewayConfig(none, { CREDSTACK_GATEWAY_METRICS_PORT: "x" })).toThrow(/METRICS_PORT/);
+    expect(() => parseGatewayConfig(JSON.stringify({ metrics: { path: "/m" } }))).toThrow(/metrics/);
+  });
 });

@@ -105,6 +105,12 @@ export const gatewayConfigSchema = z.strictObject({
   authorizationTtlMs: z.number().int().positive().optional(),
   corsOrigins: z.array(z.url()).optional(),
   trustProxy: z.boolean().optional(),
+  metrics: z
+    .strictObject({
+      host: z.string().min(1).optional(),
+      port: z.number().int().min(0).max(65535).optional(),
+    })
+    .optional(),
 });
 
 /** The parsed config file. */
@@ -134,6 +140,7 @@ export interface ResolvedGatewayConfig {
     | "failedAuthLimit"
     | "maxPendingPerKey"
     | "audit"
+    | "metrics"
   >;
 }
 
@@ -206,7 +213,8 @@ function providersFromEnv(env: Env): GatewayConfig["providers"] {
  * Turns a parsed config and the environment into gateway options: presets expanded, `{ "env": … }`
  * references read, each provider's `redirectUri` defaulting to `<publicUrl>/auth/callback/<slug>`.
  * Environment: `CREDSTACK_STORE`, `CREDSTACK_GATEWAY_HOST`, `CREDSTACK_GATEWAY_PORT`,
- * `CREDSTACK_GATEWAY_PUBLIC_URL`, `CREDSTACK_GATEWAY_API_KEYS` (`id:delegated:sha256:<hex>` or
+ * `CREDSTACK_GATEWAY_PUBLIC_URL`, `CREDSTACK_GATEWAY_METRICS_PORT` (turns the metrics listener on),
+ * `CREDSTACK_GATEWAY_API_KEYS` (`id:delegated:sha256:<hex>` or
  * `id:unrestricted:sha256:<hex>` entries, comma-separated), `CREDSTACK_GATEWAY_API_KEYS_FILE`,
  * and, when the config has no providers, `GOOGLE_CLIENT_ID`/`_SECRET`, `MICROSOFT_CLIENT_ID`/`_SECRET`
  * (+ `MICROSOFT_TENANT`), `GITHUB_CLIENT_ID`/`_SECRET`.
@@ -284,6 +292,18 @@ export function resolveGatewayConfig(config: GatewayConfig, env: Env = process.e
   }
   const delegation = config.delegation;
   const rateLimit = config.rateLimit;
+  const metricsPortText = env.CREDSTACK_GATEWAY_METRICS_PORT;
+  const metricsPort = metricsPortText === undefined ? config.metrics?.port : Number(metricsPortText);
+  if (
+    metricsPort !== undefined &&
+    (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)
+  ) {
+    throw new GatewayConfigError("CREDSTACK_GATEWAY_METRICS_PORT must be a port number.");
+  }
+  const metrics =
+    config.metrics === undefined && metricsPort === undefined
+      ? undefined
+      : definedOnly({ host: config.metrics?.host, port: metricsPort });
   return {
     providers,
     apiKeys,
@@ -312,6 +332,7 @@ export function resolveGatewayConfig(config: GatewayConfig, env: Env = process.e
         ? {}
         : { failedAuthLimit: definedOnly(config.failedAuthLimit) }),
       ...(config.maxPendingPerKey === undefined ? {} : { maxPendingPerKey: config.maxPendingPerKey }),
+      ...(metrics === undefined ? {} : { metrics }),
       ...(config.audit === undefined
         ? {}
         : {

@@ -5,6 +5,7 @@ import {
   createRefresher,
   createResolver,
   defaultChain,
+  instrumentStore,
   type ProviderConfig,
   type RefreshEvent,
   type Refresher,
@@ -32,6 +33,7 @@ import {
   requestValidator,
 } from "./lib/http-errors.js";
 import { identityScopesOf } from "./lib/identity-scopes.js";
+import { type GatewayMetricsOptions, gatewayMetrics } from "./lib/metrics.js";
 import { swaggerOptions } from "./lib/openapi.js";
 import { registerCallback, registerRoutes } from "./lib/routes.js";
 import { canonicalScopes } from "./lib/scope-names.js";
@@ -105,6 +107,13 @@ export interface GatewayOptions {
   readonly sweepIntervalMs?: number;
   /** Receives every refresh event (no secrets), e.g. for metrics. */
   readonly onRefreshEvent?: (event: RefreshEvent) => void;
+  /**
+   * A Prometheus endpoint, `GET /metrics`, on a listener of its own (started by `listen()`): tokens
+   * served, authorizations, refreshes by outcome, cache lookups, store and token-endpoint latency,
+   * rate-limit refusals (docs/gateway.md, "Metrics"). Keep it on a private address.
+   * @default undefined (no metrics listener)
+   */
+  readonly metrics?: GatewayMetricsOptions;
   /** Clock. @default Date.now */
   readonly clock?: () => number;
   /** `fetch` for the providers' token and revocation endpoints. @default globalThis.fetch */
@@ -120,8 +129,13 @@ export interface Gateway {
    * grant applies: for in-process use). `POST /auth/token` uses one per API key, after the key's grant.
    */
   readonly resolver: Resolver;
-  /** Listens; returns the base URL. @default host "127.0.0.1", port 8787 */
+  /**
+   * Listens; returns the base URL. With the `metrics` option, also starts the metrics listener.
+   * @default host "127.0.0.1", port 8787
+   */
   listen(options?: { readonly host?: string; readonly port?: number }): Promise<string>;
+  /** The Prometheus endpoint (`http://host:port/metrics`) once `listen()` started it; else `undefined`. */
+  readonly metricsUrl: string | undefined;
   /** Stops accepting requests, waits for refreshes in flight. Does not close the store. */
   close(): Promise<void>;
 }
@@ -219,7 +233,10 @@ const requestSerializer =
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   checkOptions(options);
-  const { store } = options;
+  const metrics = options.metrics === undefined ? undefined : gatewayMetrics(options.metrics);
+  const telemetry = metrics === undefined ? {} : { meterProvider: metrics.meterProvider };
+  // Every store call (routes, flows, refresher, authorizer) is traced and timed.
+  const store = instrumentStore(options.store, telemetry);
   const providers = { ...options.providers };
   const clock = options.clock ?? Date.now;
   const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -229,7 +246,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // The log function reads `app` when an event happens (after the app exists).
   const audit = auditTrail(
     options.audit,
-    (event: AuditEvent) => app.log.info({ audit: event }, "audit"),
+    (event: AuditEvent) => {
+      metrics?.observe(event);
+      app.log.info({ audit: event }, "audit");
+    },
     clock,
   );
   const logger =
@@ -258,6 +278,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     clock,
     fetch: fetchImpl,
     ...options.refresh,
+    ...telemetry,
     onEvent(event) {
       app.log.info({ refresh: { ...event, account: audit.label(event.account) } }, "refresh");
       audit.emit({ type: "refresh", provider: event.provider, account: event.account, reason: event.type });
@@ -270,6 +291,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     transactions: flows,
     clock,
     fetch: fetchImpl,
+    ...telemetry,
     ...(options.authorizationTtlMs === undefined ? {} : { transactionTtlMs: options.authorizationTtlMs }),
   };
   const finisher = createAuthorizer({ ...authorizerOptions, refresher });
@@ -300,6 +322,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       clock,
       // The account was decided by the key's grant (service) or the verified subject token (delegated).
       trustAccountArgument: true,
+      ...telemetry,
     });
   const resolvers = new Map<string, Resolver>();
   const resolverOf = (key: ApiKeyEntry): Resolver => {
@@ -332,6 +355,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // An address that failed too often gets 429 for wrong keys (no more guesses); valid keys pass.
     const blocked = key === undefined ? failures.blockedFor(request.ip, now) : 0;
     if (blocked > 0) {
+      metrics?.rateLimited("failed_auth");
       reply.header("retry-after", String(blocked));
       return done(
         new HttpFailure(
@@ -365,6 +389,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.rateLimit?.redis === undefined
       ? {}
       : { redis: options.rateLimit.redis, nameSpace: "credstack-gateway-rl:" }),
+    onExceeded: () => metrics?.rateLimited("api_key"),
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       error: "rate_limited",
@@ -427,16 +452,26 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           flows.sweep(clock()).catch((error: unknown) => app.log.warn({ err: error }, "sweep failed"));
         }, sweepMs).unref();
 
+  let metricsUrl: string | undefined;
   return {
     app,
     resolver,
+    get metricsUrl() {
+      return metricsUrl;
+    },
     async listen(listenOptions = {}) {
-      return app.listen({ host: listenOptions.host ?? "127.0.0.1", port: listenOptions.port ?? 8787 });
+      const url = await app.listen({
+        host: listenOptions.host ?? "127.0.0.1",
+        port: listenOptions.port ?? 8787,
+      });
+      if (metrics !== undefined && metricsUrl === undefined) metricsUrl = await metrics.listen();
+      return url;
     },
     async close() {
       if (sweeper !== undefined) clearInterval(sweeper);
       await app.close();
       await resolver.close();
+      await metrics?.close();
     },
   };
 }

@@ -159,6 +159,7 @@ export async function runGateway(options: RunGatewayOptions = {}): Promise<Runni
     print(
       `credstack gateway on ${url} (store ${opened.description}; providers: ${Object.keys(resolved.providers).join(", ") || "none"})`,
     );
+    if (gateway.metricsUrl !== undefined) print(`metrics on ${gateway.metricsUrl}`);
     return {
       gateway,
       url,

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import { ConfigError } from "@credstack/errors";
 import { type Cipher, gcmOpen, gcmSeal } from "@credstack/storage";
+import type { MeterProvider, TracerProvider } from "@opentelemetry/api";
 import {
   type CachedDataKey,
   cacheLimits,
@@ -10,6 +11,7 @@ import {
 } from "./lib/data-key-cache.js";
 import { decryptDataKey, generateDataKey } from "./lib/kms-calls.js";
 import { decodeSealed, encodeHeader, nonceLength } from "./lib/sealed-format.js";
+import { kmsCall, kmsInstruments } from "./lib/telemetry.js";
 
 /** Options of {@link kmsCipher}. */
 export interface KmsCipherOptions {
@@ -32,6 +34,16 @@ export interface KmsCipherOptions {
   timeoutMs?: number;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
+  /**
+   * Where the spans of KMS calls go (`credstack.kms.GenerateDataKey`, `credstack.kms.Decrypt`).
+   * @default the global tracer provider of `@opentelemetry/api` (a no-op without an SDK)
+   */
+  tracerProvider?: TracerProvider;
+  /**
+   * Where the metrics `credstack.kms.calls` and `credstack.kms.duration` go.
+   * @default the global meter provider of `@opentelemetry/api` (a no-op without an SDK)
+   */
+  meterProvider?: MeterProvider;
 }
 
 /** Counts of KMS calls made, for benchmarks and monitoring. */
@@ -103,6 +115,7 @@ export function kmsCipher(options: KmsCipherOptions): KmsCipher {
   const opening = new DataKeyCache(limits, options.now);
   const now = options.now ?? Date.now;
   const calls: KmsCallCounts = { generateDataKey: 0, decrypt: 0 };
+  const instruments = kmsInstruments(options);
 
   // Caching off (or no reuse allowed): every seal takes a data key of its own, so nothing is shared.
   const sealKeysShared = limits.maxEntries > 0 && limits.maxAgeMs > 0 && limits.maxRecordsPerKey > 0;
@@ -113,7 +126,9 @@ export function kmsCipher(options: KmsCipherOptions): KmsCipher {
 
   const freshDataKey = async (context: Record<string, string>): Promise<SealingKey> => {
     calls.generateDataKey++;
-    const fresh = await generateDataKey(client, keyId, context, timeoutMs);
+    const fresh = await kmsCall(instruments, "GenerateDataKey", () =>
+      generateDataKey(client, keyId, context, timeoutMs),
+    );
     return { ...fresh, createdAt: now(), uses: 0 };
   };
 
@@ -166,7 +181,9 @@ export function kmsCipher(options: KmsCipherOptions): KmsCipher {
         gcmOpen(dataKey, parsed.nonce, Buffer.concat([parsed.headerBytes, aad]), parsed.body);
       const fetchKey = () => {
         calls.decrypt++;
-        return decryptDataKey(client, parsed.keyId, parsed.encryptedDataKey, context, timeoutMs);
+        return kmsCall(instruments, "Decrypt", () =>
+          decryptDataKey(client, parsed.keyId, parsed.encryptedDataKey, context, timeoutMs),
+        );
       };
       if (!openKeysShared) return open(await fetchKey());
       const cacheId = `${Buffer.from(parsed.encryptedDataKey).toString("base64")}|${context["credstack:binding"]}`;
