@@ -34,7 +34,17 @@ export interface BearerJwtOptions {
   readonly provider?: string;
   /** The claim holding the token's scopes (space separated). @default "scope" */
   readonly scopeClaim?: string;
+  /**
+   * How long a verified token is remembered, in milliseconds — never past its `exp` — so a caller that
+   * presents the same token on every call pays for one signature check, not one per call. At most
+   * 10 000 tokens are kept (the oldest go first). `0` verifies every call.
+   * @default 60000
+   */
+  readonly verifiedCacheMs?: number;
 }
+
+/** How many verified tokens a verifier remembers at most. */
+const verifiedCacheEntries = 10_000;
 
 const defaultAlgorithms = ["RS256", "ES256", "EdDSA"] as const;
 
@@ -84,33 +94,54 @@ export function createBearerJwtVerifier(options: BearerJwtOptions): BearerJwtVer
     throw new CoreConfigError("bearerJwt: issuer and audience are required.");
   const keys = options.jwks ?? createRemoteJWKSet(new URL(options.jwksUrl as string | URL));
   const accountClaim = options.accountClaim ?? "email";
+  const cacheMs = options.verifiedCacheMs ?? 60_000;
+  if (!Number.isFinite(cacheMs) || cacheMs < 0) {
+    throw new CoreConfigError("bearerJwt: verifiedCacheMs must be a non-negative number.");
+  }
+  // Verified tokens by token, each until its exp (at most cacheMs after it was verified).
+  const verified = new Map<string, { readonly identity: Identity; readonly until: number }>();
+
+  const verifyNow = async (token: string, now: number): Promise<Identity> => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: options.issuer as string | string[],
+        audience: options.audience as string | string[],
+        algorithms,
+        clockTolerance: tolerance,
+        requiredClaims: ["iss", "aud", "exp", "sub"],
+        currentDate: new Date(now),
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) {
+        throw new InvalidTokenError(`The bearer token is invalid: ${verificationFailure(error)}.`);
+      }
+      throw error;
+    }
+    const verified = payload.email_verified;
+    if (verified !== undefined && verified !== true && verified !== "true") {
+      throw new InvalidTokenError("The bearer token is invalid: its email address is not verified.");
+    }
+    const claimed = payload[accountClaim];
+    const account =
+      typeof claimed === "string" && claimed.trim().length > 0 ? claimed : (payload.sub as string);
+    return { id: `${payload.iss}#${payload.sub}`, account, via: "bearerJwt", claims: payload };
+  };
 
   return {
     async verify(token, now) {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, keys, {
-          issuer: options.issuer as string | string[],
-          audience: options.audience as string | string[],
-          algorithms,
-          clockTolerance: tolerance,
-          requiredClaims: ["iss", "aud", "exp", "sub"],
-          currentDate: new Date(now),
-        }));
-      } catch (error) {
-        if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) {
-          throw new InvalidTokenError(`The bearer token is invalid: ${verificationFailure(error)}.`);
-        }
-        throw error;
+      if (cacheMs === 0) return verifyNow(token, now);
+      const hit = verified.get(token);
+      if (hit !== undefined && hit.until > now) return hit.identity;
+      if (hit !== undefined) verified.delete(token);
+      const identity = await verifyNow(token, now);
+      const exp = typeof identity.claims?.exp === "number" ? identity.claims.exp * 1000 : now;
+      if (verified.size >= verifiedCacheEntries) {
+        const oldest = verified.keys().next().value;
+        if (oldest !== undefined) verified.delete(oldest);
       }
-      const verified = payload.email_verified;
-      if (verified !== undefined && verified !== true && verified !== "true") {
-        throw new InvalidTokenError("The bearer token is invalid: its email address is not verified.");
-      }
-      const claimed = payload[accountClaim];
-      const account =
-        typeof claimed === "string" && claimed.trim().length > 0 ? claimed : (payload.sub as string);
-      return { id: `${payload.iss}#${payload.sub}`, account, via: "bearerJwt", claims: payload };
+      verified.set(token, { identity, until: Math.min(exp, now + cacheMs) });
+      return identity;
     },
   };
 }

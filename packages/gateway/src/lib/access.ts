@@ -57,10 +57,6 @@ export function bearerOf(request: FastifyRequest): string | undefined {
   return match === null ? undefined : (match[1] as string);
 }
 
-/** How long a verified subject token is remembered (never past its `exp`). */
-const verifiedCacheMs = 60_000;
-const verifiedCacheEntries = 10_000;
-
 /** @internal */
 export function accessControl(
   delegation: GatewayDelegation | undefined,
@@ -70,23 +66,9 @@ export function accessControl(
 ): AccessControl {
   const verifier: BearerJwtVerifier | undefined =
     delegation === undefined ? undefined : createBearerJwtVerifier(delegation.bearer);
-  // Verified tokens, by token, until their `exp` (at most verifiedCacheMs): a caller presents the same
-  // user token on every call, and a signature check per request would dominate the cached-token path.
-  const verified = new Map<string, { identity: Identity; until: number }>();
-  const verify = async (token: string): Promise<Identity> => {
-    const now = clock();
-    const hit = verified.get(token);
-    if (hit !== undefined && hit.until > now) return hit.identity;
-    if (hit !== undefined) verified.delete(token);
-    const identity = await (verifier as BearerJwtVerifier).verify(token, now);
-    const exp = typeof identity.claims?.exp === "number" ? identity.claims.exp * 1000 : now;
-    if (verified.size >= verifiedCacheEntries) {
-      const oldest = verified.keys().next().value;
-      if (oldest !== undefined) verified.delete(oldest);
-    }
-    verified.set(token, { identity, until: Math.min(exp, now + verifiedCacheMs) });
-    return identity;
-  };
+  // The verifier remembers verified tokens until their exp (core's verifiedCacheMs): a caller presents the
+  // same user token on every call, and a signature check per request would dominate the cached path.
+  const verify = (token: string): Promise<Identity> => (verifier as BearerJwtVerifier).verify(token, clock());
 
   const refuse = (
     key: ApiKeyEntry,
