@@ -1,5 +1,10 @@
-import type { HeadersLike, RequestLike, Resolver } from "@credstack/core";
-import { authorizationRequiredResult, type ToolExtra, type UnauthorizedContent } from "@credstack/mcp";
+import type { Resolver } from "@credstack/core";
+import {
+  authorizationRequiredResult,
+  type ToolExtra,
+  toolCallerRequest,
+  type UnauthorizedContent,
+} from "@credstack/mcp";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { AuthorizationRequiredError, CallerUnauthorizedError, GoogleConfigError } from "./errors.js";
 import { type AuthorizedFetch, fetchFor } from "./fetch.js";
@@ -38,15 +43,6 @@ export interface WithGoogleServiceOptions<Args> {
 export type GoogleServiceToolCallback<Args> = (
   ...params: [args: Args, extra: ToolExtra] | [extra: ToolExtra]
 ) => Promise<CallToolResult>;
-
-function requestOf(extra: ToolExtra): RequestLike {
-  // The bearer token `requireBearerAuth` verified names the caller; never a tool argument.
-  if (extra.authInfo?.token !== undefined) {
-    return { headers: { authorization: `Bearer ${extra.authInfo.token}` } };
-  }
-  const headers = extra.requestInfo?.headers;
-  return headers === undefined ? {} : { headers: headers as HeadersLike };
-}
 
 function unauthorizedResult(error: CallerUnauthorizedError): CallToolResult {
   const content: UnauthorizedContent = {
@@ -112,7 +108,7 @@ export function withGoogleService<
     const args = (params.length > 1 ? params[0] : undefined) as Args;
     const account = options.account?.(args);
     try {
-      const caller = { request: requestOf(extra), ...(account === undefined ? {} : { account }) };
+      const caller = { request: toolCallerRequest(extra), ...(account === undefined ? {} : { account }) };
       const acquired = acquireService(services, caller, spec);
       if (acquired === undefined) {
         return await handler({ service: await services.get(caller, spec), args, extra });
@@ -187,7 +183,7 @@ export function withAuthorizedFetch<Args = undefined>(
     const account = options.account?.(args);
     const tokens = tokensOf("withAuthorizedFetch", options.provider, {
       resolver,
-      request: requestOf(extra),
+      request: toolCallerRequest(extra),
       scopes: options.scopes,
       ...(account === undefined ? {} : { account }),
       ...(options.refreshThrottleMs === undefined ? {} : { refreshThrottleMs: options.refreshThrottleMs }),

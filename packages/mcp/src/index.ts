@@ -24,6 +24,7 @@ export {
   type ProviderTokenCall,
   type ProviderTokenToolCallback,
   type ToolExtra,
+  toolCallerRequest,
   type UnauthorizedContent,
   type WithProviderTokenOptions,
   withProviderToken,

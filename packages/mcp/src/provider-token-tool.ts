@@ -79,8 +79,19 @@ export type ProviderTokenToolCallback<Args> = (
   ...params: [args: Args, extra: ToolExtra] | [extra: ToolExtra]
 ) => Promise<CallToolResult>;
 
-function requestOf(extra: ToolExtra): RequestLike {
-  // The bearer token `requireBearerAuth` verified is the caller's identity; never a tool argument.
+/**
+ * The request a tool call's caller is resolved from: the bearer token `requireBearerAuth` verified (the
+ * caller's identity — never a tool argument), else the HTTP request's headers (a session cookie).
+ *
+ * @example
+ * ```ts
+ * import type { Resolver } from "@credstack/core";
+ * import { type ToolExtra, toolCallerRequest } from "@credstack/mcp";
+ * declare const resolver: Resolver, extra: ToolExtra;
+ * await resolver.resolve({ request: toolCallerRequest(extra), provider: "google", scopes: ["openid"] });
+ * ```
+ */
+export function toolCallerRequest(extra: ToolExtra): RequestLike {
   if (extra.authInfo?.token !== undefined) {
     return { headers: { authorization: `Bearer ${extra.authInfo.token}` } };
   }
@@ -172,7 +183,7 @@ export function withProviderToken<Args = undefined>(
     const args = (params.length > 1 ? params[0] : undefined) as Args;
     const account = options.account?.(args);
     const input = {
-      request: requestOf(extra),
+      request: toolCallerRequest(extra),
       provider,
       scopes,
       ...(account === undefined ? {} : { account }),
