@@ -1,9 +1,15 @@
 /**
  * `@credstack/gateway/client`: calls a credstack gateway from an MCP server (or any service) in another
- * process. No server dependencies: only `fetch`.
+ * process. No server dependencies: `fetch`, and `@credstack/core` for the shared "authorization required"
+ * tool result.
  *
  * @packageDocumentation
  */
+import {
+  type AuthorizationRequiredFlow,
+  type AuthorizationRequiredToolResult,
+  authorizationRequiredToolResult,
+} from "@credstack/core";
 import type { z } from "zod";
 import { AuthorizationRequiredError, GatewayConfigError, GatewayRequestError } from "./errors.js";
 import type {
@@ -56,18 +62,13 @@ export type SessionStatus = Readonly<z.output<typeof sessionStatus>>;
 /** What {@link GatewayClient.revoke} reports: the `DELETE /auth/revoke` answer. */
 export type RevokeResult = Readonly<z.output<typeof revokeResponse>>;
 
-/** What a tool wrapped by {@link GatewayClient.requireAuth} answers when the user must authorize. */
-export interface AuthorizationRequiredAnswer {
-  readonly content: readonly { readonly type: "text"; readonly text: string }[];
-  readonly isError: true;
-  readonly _meta: {
-    readonly "credstack/authorization": {
-      readonly url: string;
-      readonly sessionId: string;
-      readonly missingScopes: readonly string[];
-    };
-  };
-}
+/**
+ * What a tool wrapped by {@link GatewayClient.requireAuth} answers when the user must authorize:
+ * `@credstack/core`'s shared "authorization required" tool result — the same shape as `@credstack/mcp`'s
+ * (`structuredContent: { error: "authorization_required", provider, authorizationUrl, missingScopes,
+ * flows, sessionId, expiresAt }`; docs/mcp.md, "The authorization-required result").
+ */
+export type AuthorizationRequiredAnswer = AuthorizationRequiredToolResult;
 
 /** Options of {@link GatewayClient.requireAuth}. */
 export interface RequireAuthOptions<Args> {
@@ -207,6 +208,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
           sessionId: String(json.sessionId),
           missingScopes: (json.missingScopes as string[]) ?? [],
           expiresAt: Number(json.expiresAt),
+          ...(Array.isArray(json.flows) ? { flows: json.flows as AuthorizationRequiredFlow[] } : {}),
         });
       }
       return json as unknown as GatewayToken;
@@ -228,24 +230,13 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
           if (requireOptions.onAuthorizationRequired !== undefined) {
             return requireOptions.onAuthorizationRequired(error, args) as AuthorizationRequiredAnswer;
           }
-          return {
-            content: [
-              {
-                type: "text",
-                text: `Authorization required: open ${error.url} to grant access${
-                  error.missingScopes.length > 0 ? ` (${error.missingScopes.join(" ")})` : ""
-                }, then call this tool again.`,
-              },
-            ],
-            isError: true,
-            _meta: {
-              "credstack/authorization": {
-                url: error.url,
-                sessionId: error.sessionId,
-                missingScopes: error.missingScopes,
-              },
-            },
-          };
+          return authorizationRequiredToolResult(requireOptions.provider, {
+            url: error.url,
+            missingScopes: error.missingScopes,
+            ...(error.flows === undefined ? {} : { flows: error.flows }),
+            sessionId: error.sessionId,
+            expiresAt: error.expiresAt,
+          });
         }
         return handler(token, args);
       };
