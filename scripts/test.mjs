@@ -119,7 +119,7 @@ try {
     console.log(`\n=== tests on node ${version} (${binary}) ===`);
     // CREDSTACK_TEST_NODE is part of turbo's test hash (turbo.json), so each Node's results cache apart.
     const code = await testStep(
-      ["exec", "turbo", "run", "test", "--only", "--concurrency=1", "--output-logs=full"],
+      ["exec", "turbo", "run", "test", "--only", "--continue", "--concurrency=1", "--output-logs=full"],
       envForNode(binary, { ...env, CREDSTACK_TEST_NODE: version }),
     );
     summary.push(`node ${version}: ${code === 0 ? "passed" : `failed (exit ${code})`} in ${minutes(since)}`);
