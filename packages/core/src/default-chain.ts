@@ -1,7 +1,7 @@
 import type { Authorizer } from "./authorizer.js";
 import type { Refresher } from "./refresher.js";
 import type { SessionStore } from "./session-store.js";
-import { notApplicable, type Source } from "./source.js";
+import { inertSource, type Source } from "./source.js";
 import { authorize } from "./sources/authorize.js";
 import { type BearerJwtOptions, bearerJwt } from "./sources/bearer-jwt.js";
 import { type ProviderTokenLookup, providerTokens } from "./sources/provider-tokens.js";
@@ -25,7 +25,7 @@ export interface DefaultChainOptions {
 }
 
 function unconfigured(name: string): Source {
-  return { name, resolve: async () => notApplicable("not configured") };
+  return inertSource(name, "not configured");
 }
 
 /**

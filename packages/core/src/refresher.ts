@@ -163,6 +163,10 @@ const defaultWatchedCacheMs = 60_000;
 /** Default record-cache lifetime on a store that cannot report changes: the staleness bound. */
 const defaultUnwatchedCacheMs = 1000;
 
+/** Labels of `credstack.cache.lookups` (made once: a hit is the hot path). */
+const hitLabels = Object.freeze({ "credstack.result": "hit" });
+const missLabels = Object.freeze({ "credstack.result": "miss" });
+
 /**
  * Creates the refresher: single-flight per key in this process (one promise per key), leased across
  * processes through `store.lease()` (re-reading after the lease, skipping if another process already
@@ -648,7 +652,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
       const held = pending.get(slot);
       if (held !== undefined) return Promise.resolve(held);
       const hit = cache.get(slot);
-      instruments.cacheLookups.add(1, { "credstack.result": hit === undefined ? "miss" : "hit" });
+      if (instruments.metered) instruments.cacheLookups.add(1, hit === undefined ? missLabels : hitLabels);
       if (hit !== undefined) return Promise.resolve(hit.record);
       // Concurrent misses of one key share one store read (unless a change was reported meanwhile).
       const generation = cache.generation;

@@ -1,17 +1,31 @@
 import { AbortedError, InvalidArgumentError, isCredstackError } from "@credstack/errors";
-import { SpanStatusCode } from "@opentelemetry/api";
+import { context as otelContext, SpanStatusCode } from "@opentelemetry/api";
 import { type AccountLinks, selectAccount } from "./account-links.js";
 import { CoreConfigError, InvalidTokenError } from "./errors.js";
-import { codeOf, failSpan, inSpan, instrumentsOf } from "./lib/instruments.js";
+import {
+  codeOf,
+  failSpan,
+  inSpan,
+  instrumentsOf,
+  type StartedSpan,
+  startRecordingSpan,
+} from "./lib/instruments.js";
 import { scopePolicyFor } from "./lib/scope-policy.js";
 import type { ProviderConfigs } from "./provider-config.js";
-import type { Source, SourceContext } from "./source.js";
+import {
+  inertReasonOf,
+  type ResolvedToken,
+  type Source,
+  type SourceContext,
+  type SourceOutcome,
+} from "./source.js";
 import type { TelemetryOptions } from "./telemetry.js";
 import type {
   Clock,
   Identity,
   ResolveInput,
   ResolveResult,
+  TokenResult,
   TraceEntry,
   UnauthorizedResult,
 } from "./types.js";
@@ -118,6 +132,9 @@ export function createResolver(options: ResolverOptions): Resolver {
   const providers = options.providers ?? {};
   const instruments = instrumentsOf(options);
 
+  /** Per link: the reason it gives when it never applies (an unconfigured link), else `undefined`. */
+  const inert = chain.map((source) => inertReasonOf(source));
+
   /** One source's call, in its own child span. */
   const callSource = (source: Source, context: SourceContext, signal: AbortSignal | undefined) =>
     inSpan(
@@ -131,37 +148,56 @@ export function createResolver(options: ResolverOptions): Resolver {
       },
     );
 
+  /** The call with its `credstack.resolve` span (when `started`) and its `credstack.resolves` count. */
+  async function observed(
+    input: ResolveInput,
+    signal: AbortSignal | undefined,
+    provider: string,
+    started: StartedSpan | undefined,
+  ): Promise<ResolveResult> {
+    const span = started?.span;
+    let result = "error";
+    try {
+      if (signal?.aborted) throw abortedBy(signal);
+      const answer = await walk(input, signal, started !== undefined);
+      result = answer.kind;
+      if (span !== undefined) {
+        span.setAttribute("credstack.result", result);
+        if (answer.kind === "token") span.setAttribute("credstack.source", answer.source);
+        if (answer.kind === "unauthorized") {
+          span.setAttribute("credstack.unauthorized", answer.error);
+          span.setStatus({ code: SpanStatusCode.UNSET });
+        }
+      }
+      return answer;
+    } catch (error) {
+      result = codeOf(error) === "ERR_ABORTED" ? "aborted" : "error";
+      if (span !== undefined) {
+        span.setAttribute("credstack.result", result);
+        failSpan(span, error);
+      }
+      throw error;
+    } finally {
+      if (instruments.metered) {
+        instruments.resolves.add(1, { "credstack.provider": provider, "credstack.result": result });
+      }
+      span?.end();
+    }
+  }
+
   return {
-    resolve(input, resolveOptions = {}) {
-      const signal = resolveOptions.signal;
+    resolve(input, resolveOptions) {
+      const signal = resolveOptions?.signal;
       const provider = typeof input?.provider === "string" ? input.provider : "";
-      return instruments.tracer.startActiveSpan(
-        "credstack.resolve",
-        { attributes: { "credstack.provider": provider } },
-        async (span) => {
-          let result = "error";
-          try {
-            if (signal?.aborted) throw abortedBy(signal);
-            const answer = await walk(input, signal);
-            result = answer.kind;
-            span.setAttribute("credstack.result", result);
-            if (answer.kind === "token") span.setAttribute("credstack.source", answer.source);
-            if (answer.kind === "unauthorized") {
-              span.setAttribute("credstack.unauthorized", answer.error);
-              span.setStatus({ code: SpanStatusCode.UNSET });
-            }
-            return answer;
-          } catch (error) {
-            result = codeOf(error) === "ERR_ABORTED" ? "aborted" : "error";
-            span.setAttribute("credstack.result", result);
-            failSpan(span, error);
-            throw error;
-          } finally {
-            instruments.resolves.add(1, { "credstack.provider": provider, "credstack.result": result });
-            span.end();
-          }
-        },
-      );
+      const started = startRecordingSpan(instruments.tracer, "credstack.resolve", {
+        "credstack.provider": provider,
+      });
+      if (started !== undefined) {
+        return otelContext.with(started.context, observed, undefined, input, signal, provider, started);
+      }
+      if (instruments.metered) return observed(input, signal, provider, undefined);
+      // No SDK: neither spans nor metrics are recorded, so the walk alone is the call.
+      return signal?.aborted ? Promise.reject(abortedBy(signal)) : walk(input, signal, false);
     },
     async close() {
       const results = await Promise.allSettled(chain.map((source) => source.close?.()));
@@ -170,32 +206,50 @@ export function createResolver(options: ResolverOptions): Resolver {
     },
   };
 
-  async function walk(input: ResolveInput, signal: AbortSignal | undefined): Promise<ResolveResult> {
+  /** `trace` entries `skipped` for the links from `from` on. */
+  function skipRest(trace: TraceEntry[], from: number): void {
+    for (let index = from; index < chain.length; index++) {
+      trace.push({ source: (chain[index] as Source).name, outcome: "skipped" });
+    }
+  }
+
+  /**
+   * Walks the chain. `traced`: each source runs in its own span; untraced, a link that never applies is
+   * recorded without being called (its outcome is known, and skipping it saves an await).
+   */
+  async function walk(
+    input: ResolveInput,
+    signal: AbortSignal | undefined,
+    traced: boolean,
+  ): Promise<ResolveResult> {
     checkInput(input);
-    const config = Object.hasOwn(providers, input.provider) ? providers[input.provider] : undefined;
-    const scopePolicy = scopePolicyFor(config?.scopes ?? input.provider);
+    const provider = input.provider;
+    const config = Object.hasOwn(providers, provider) ? providers[provider] : undefined;
+    const scopePolicy = scopePolicyFor(config?.scopes ?? provider);
     const trace: TraceEntry[] = [];
     const reasons: string[] = [];
     let identity: Identity | undefined;
     let account = trust ? input.account : undefined;
     let grantedScopes: readonly string[] | undefined;
     const scopes = scopePolicy.resolve(input.scopes);
-    const skipRest = (from: number) => {
-      for (const source of chain.slice(from)) trace.push({ source: source.name, outcome: "skipped" });
-    };
-    const unauthorized = (error: UnauthorizedResult["error"], description: string): UnauthorizedResult => ({
-      kind: "unauthorized",
-      error,
-      description,
-      ...(identity === undefined ? {} : { identity }),
-      trace,
-    });
+    // One context serves the sources until what they are told changes (identity, account, granted scopes).
+    let context: SourceContext | undefined;
+    const unauthorized = (error: UnauthorizedResult["error"], description: string): UnauthorizedResult =>
+      identity === undefined
+        ? { kind: "unauthorized", error, description, trace }
+        : { kind: "unauthorized", error, description, identity, trace };
 
     for (let index = 0; index < chain.length; index++) {
       const source = chain[index] as Source;
-      const context: SourceContext = {
+      const never = traced ? undefined : inert[index];
+      if (never !== undefined) {
+        trace.push({ source: source.name, outcome: "not_applicable", reason: never });
+        reasons.push(`${source.name}: ${never}`);
+        continue;
+      }
+      context ??= {
         input,
-        provider: input.provider,
+        provider,
         request: input.request,
         identity,
         account,
@@ -207,42 +261,28 @@ export function createResolver(options: ResolverOptions): Resolver {
         forceRefresh: input.forceRefresh === true,
         clock,
       };
-      let outcome: Awaited<ReturnType<Source["resolve"]>>;
+      let outcome: SourceOutcome;
       try {
-        outcome = await callSource(source, context, signal);
+        outcome = await (traced
+          ? callSource(source, context, signal)
+          : untilAborted(source.resolve(context), signal));
       } catch (error) {
         trace.push({
           source: source.name,
           outcome: "failed",
           code: isCredstackError(error) ? error.code : "ERR_UNEXPECTED",
         });
-        skipRest(index + 1);
+        skipRest(trace, index + 1);
         if (error instanceof InvalidTokenError) return unauthorized("invalid_token", error.message);
         throw error;
       }
       if (outcome.type === "resolved") {
         const identifiedHere = outcome.identity !== undefined && identity === undefined;
         if (identifiedHere) identity = outcome.identity;
-        trace.push({
-          source: source.name,
-          outcome: "resolved",
-          ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
-          ...(identifiedHere ? { identified: true } : {}),
-        });
-        skipRest(index + 1);
+        trace.push(resolvedEntry(source.name, outcome.reason, identifiedHere));
+        skipRest(trace, index + 1);
         const value = outcome.value;
-        if (value.kind === "token") {
-          return {
-            kind: "token",
-            accessToken: value.accessToken,
-            ...(value.expiresAt === undefined ? {} : { expiresAt: value.expiresAt }),
-            scopes: value.scopes,
-            account: value.account,
-            source: source.name,
-            ...(identity === undefined ? {} : { identity }),
-            trace,
-          };
-        }
+        if (value.kind === "token") return tokenResult(value, source.name, identity, trace);
         const first = value.flows[0];
         if (first === undefined)
           throw new CoreConfigError(`Source ${source.name} returned no authorization flow.`);
@@ -265,9 +305,13 @@ export function createResolver(options: ResolverOptions): Resolver {
         ...(identified ? { identified: true } : {}),
       });
       reasons.push(`${source.name}: ${outcome.reason}`);
-      if (outcome.grantedScopes !== undefined) grantedScopes = outcome.grantedScopes;
+      if (outcome.grantedScopes !== undefined) {
+        grantedScopes = outcome.grantedScopes;
+        context = undefined;
+      }
       if (identified && outcome.identity !== undefined) {
         identity = outcome.identity;
+        context = undefined;
         const links = (await untilAborted(
           Promise.resolve(options.accountLinks?.get(identity.id)),
           signal,
@@ -277,7 +321,7 @@ export function createResolver(options: ResolverOptions): Resolver {
         };
         account = selectAccount(links, input.account);
         if (account === undefined) {
-          skipRest(index + 1);
+          skipRest(trace, index + 1);
           return unauthorized(
             "account_not_allowed",
             "The requested account is not one the caller's identity may use (primary or linked).",
@@ -292,4 +336,31 @@ export function createResolver(options: ResolverOptions): Resolver {
         )
       : unauthorized("no_credential", "No source had a token and none could start an authorization.");
   }
+}
+
+/** The trace entry of the source that resolved (fields in the order the trace has always had). */
+function resolvedEntry(source: string, reason: string | undefined, identified: boolean): TraceEntry {
+  if (reason === undefined)
+    return identified ? { source, outcome: "resolved", identified } : { source, outcome: "resolved" };
+  return identified
+    ? { source, outcome: "resolved", reason, identified }
+    : { source, outcome: "resolved", reason };
+}
+
+/** The token answer (fields in the order the result has always had, optional ones only when set). */
+function tokenResult(
+  value: ResolvedToken,
+  source: string,
+  identity: Identity | undefined,
+  trace: readonly TraceEntry[],
+): TokenResult {
+  const { accessToken, expiresAt, scopes, account } = value;
+  if (identity === undefined) {
+    return expiresAt === undefined
+      ? { kind: "token", accessToken, scopes, account, source, trace }
+      : { kind: "token", accessToken, expiresAt, scopes, account, source, trace };
+  }
+  return expiresAt === undefined
+    ? { kind: "token", accessToken, scopes, account, source, identity, trace }
+    : { kind: "token", accessToken, expiresAt, scopes, account, source, identity, trace };
 }

@@ -96,12 +96,12 @@ export function resolved(
   reason?: string,
   identity?: Identity,
 ): SourceOutcome {
-  return {
-    type: "resolved",
-    value,
-    ...(reason === undefined ? {} : { reason }),
-    ...(identity === undefined ? {} : { identity }),
-  };
+  if (identity === undefined) {
+    return reason === undefined ? { type: "resolved", value } : { type: "resolved", value, reason };
+  }
+  return reason === undefined
+    ? { type: "resolved", value, identity }
+    : { type: "resolved", value, reason, identity };
 }
 
 /** Extras of {@link notApplicable}. */
@@ -115,4 +115,23 @@ export interface NotApplicableExtras {
 /** A source's "not here": the chain goes on. `reason` must not contain a secret. */
 export function notApplicable(reason: string, extras: NotApplicableExtras = {}): SourceOutcome {
   return { type: "not_applicable", reason, ...extras };
+}
+
+/** Sources that never apply, by the reason they give (see {@link inertSource}). */
+const inertReasons = new WeakMap<Source, string>();
+
+/**
+ * A source that is always not applicable for `reason` (a chain link left unconfigured). The resolver may
+ * record its outcome without calling it when no one traces the call; traced, it is called like any other.
+ * @internal
+ */
+export function inertSource(name: string, reason: string): Source {
+  const source: Source = { name, resolve: async () => notApplicable(reason) };
+  inertReasons.set(source, reason);
+  return source;
+}
+
+/** The reason of a source made by {@link inertSource}; `undefined` for any other source. @internal */
+export function inertReasonOf(source: Source): string | undefined {
+  return inertReasons.get(source);
 }

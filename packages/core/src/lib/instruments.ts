@@ -1,8 +1,12 @@
 import { isCredstackError } from "@credstack/errors";
 import {
   type Attributes,
+  type Context,
   type Counter,
+  context,
+  createNoopMeter,
   type Histogram,
+  INVALID_SPAN_CONTEXT,
   type MeterProvider,
   metrics,
   type Span,
@@ -31,6 +35,11 @@ export interface Instruments {
   readonly storeDuration: Histogram;
   /** `credstack.provider.duration` (s) {credstack.provider, credstack.outcome} */
   readonly providerDuration: Histogram;
+  /**
+   * False when the meter is the API's no-op meter (no SDK registered): recording is then skipped. The
+   * metrics API has no proxy, so a no-op meter stays one for the life of these instruments.
+   */
+  readonly metered: boolean;
 }
 
 /** Telemetry providers; the global ones of `@opentelemetry/api` (no-ops without an SDK) by default. @internal */
@@ -49,6 +58,7 @@ export function instrumentsOf(providers: TelemetryProviders | undefined): Instru
   if (found === undefined) {
     const meter = meterProvider.getMeter(scopeName);
     found = {
+      metered: meter !== createNoopMeter(),
       resolves: meter.createCounter("credstack.resolves", {
         description: "resolve() calls, by provider and result kind",
       }),
@@ -105,6 +115,34 @@ export function inSpan<T>(
       span.end();
     }
   });
+}
+
+/** A span {@link startRecordingSpan} started, and the context that makes it the active span. @internal */
+export interface StartedSpan {
+  readonly span: Span;
+  readonly context: Context;
+}
+
+/**
+ * Starts span `name` under the active context, or returns `undefined` when the tracer is a pass-through
+ * no-op (the API's default without an SDK): its span records nothing and carries its parent's span context,
+ * so leaving it and its child spans out changes nothing observable and saves their cost. @internal
+ */
+export function startRecordingSpan(
+  tracer: Tracer,
+  name: string,
+  attributes: Attributes,
+): StartedSpan | undefined {
+  const parent = context.active();
+  const span = tracer.startSpan(name, { attributes }, parent);
+  if (!span.isRecording()) {
+    const spanContext = span.spanContext();
+    if (spanContext === INVALID_SPAN_CONTEXT || spanContext === trace.getSpanContext(parent)) {
+      span.end();
+      return undefined;
+    }
+  }
+  return { span, context: trace.setSpan(parent, span) };
 }
 
 /** Seconds since `start` (a `performance.now()` value). @internal */

@@ -1,8 +1,31 @@
 import { accountKey, type CredentialKey, type CredentialRecord, type StoreChange } from "@credstack/storage";
 
+/** How many slot strings {@link slotOf} remembers before it starts over. */
+const maxRememberedSlots = 4096;
+/** Slot strings by provider, then account as given: normalising an account (NFC, checks) costs per call. */
+const slots = new Map<string, Map<string, string>>();
+let rememberedSlots = 0;
+
 /** Slot string of a key (normal form). @internal */
 export function slotOf(key: CredentialKey): string {
-  return `${key.provider}\u0000${accountKey(key.account)}`;
+  const { provider, account } = key;
+  const known = slots.get(provider)?.get(account);
+  if (known !== undefined) return known;
+  const slot = `${provider}\u0000${accountKey(account)}`; // throws for an unusable account: nothing kept
+  if (typeof provider === "string") {
+    if (rememberedSlots >= maxRememberedSlots) {
+      slots.clear();
+      rememberedSlots = 0;
+    }
+    let byAccount = slots.get(provider);
+    if (byAccount === undefined) {
+      byAccount = new Map();
+      slots.set(provider, byAccount);
+    }
+    byAccount.set(account, slot);
+    rememberedSlots++;
+  }
+  return slot;
 }
 
 /**

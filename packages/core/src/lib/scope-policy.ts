@@ -38,11 +38,29 @@ function cached(resolve: (names: readonly string[]) => readonly string[]) {
   };
 }
 
+/**
+ * `covers` remembering its last answer per granted scope list, when both lists are frozen (a stored
+ * record's scopes, the cached canonical request): a cache hit asks the same question on every call.
+ */
+function rememberingCovers(
+  covers: (granted: readonly string[], required: readonly string[]) => boolean,
+): (granted: readonly string[], required: readonly string[]) => boolean {
+  const answers = new WeakMap<readonly string[], { required: readonly string[]; covered: boolean }>();
+  return (granted, required) => {
+    if (!Object.isFrozen(granted) || !Object.isFrozen(required)) return covers(granted, required);
+    const known = answers.get(granted);
+    if (known !== undefined && known.required === required) return known.covered;
+    const covered = covers(granted, required);
+    answers.set(granted, { required, covered });
+    return covered;
+  };
+}
+
 function registryPolicy(registry: ScopeRegistry): ScopePolicy {
   const google = registry.provider === "google";
   return {
     resolve: cached((names) => registry.resolve(names)),
-    covers: (granted, required) => registry.covers(granted, required),
+    covers: rememberingCovers((granted, required) => registry.covers(granted, required)),
     missing: (granted, required) => registry.missingScopes(granted, required),
     minimize: (scopes) => registry.minimize(scopes),
     flows(scopes) {

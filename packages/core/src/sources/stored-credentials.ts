@@ -1,6 +1,10 @@
 import type { Refresher } from "../refresher.js";
 import { notApplicable, resolved, type Source } from "../source.js";
 
+/** `usable()` options, made once. */
+const forced = Object.freeze({ force: true });
+const unforced = Object.freeze({ force: false });
+
 /**
  * The stored-credentials source: the selected account's credential from the store, kept usable by the
  * refresher (refreshed ahead inside the window, one shared refresh when expired, `forceRefresh` once).
@@ -26,24 +30,24 @@ export function storedCredentials(refresher: Refresher): Source {
           grantedScopes: record.scopes,
         });
       }
-      const usable = await refresher.usable(record, { force: context.forceRefresh });
+      const usable = await refresher.usable(record, context.forceRefresh ? forced : unforced);
       if (usable.kind === "authorization_required")
         return notApplicable(usable.reason, { grantedScopes: [] });
       const current = usable.record;
       if (current.accessToken === undefined)
         return notApplicable("the stored credential has no access token");
-      if (!context.scopePolicy.covers(current.scopes, context.scopes)) {
+      // The record as read was checked above; only a refreshed one needs checking again.
+      if (current !== record && !context.scopePolicy.covers(current.scopes, context.scopes)) {
         return notApplicable("the refreshed credential lacks requested scopes", {
           grantedScopes: current.scopes,
         });
       }
-      return resolved({
-        kind: "token",
-        accessToken: current.accessToken,
-        ...(current.expiresAt === undefined ? {} : { expiresAt: current.expiresAt }),
-        scopes: current.scopes,
-        account: current.account,
-      });
+      const { accessToken, expiresAt, scopes } = current;
+      return resolved(
+        expiresAt === undefined
+          ? { kind: "token", accessToken, scopes, account: current.account }
+          : { kind: "token", accessToken, expiresAt, scopes, account: current.account },
+      );
     },
     async close() {
       await refresher.close();
