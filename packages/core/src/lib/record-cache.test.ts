@@ -1,7 +1,7 @@
 import { type CredentialRecord, type CredentialStore, memoryStore } from "@credstack/storage";
 import { describe, expect, it } from "vitest";
 import { createRefresher } from "../refresher.js";
-import { RecordCache } from "./record-cache.js";
+import { RecordCache, slotOf } from "./record-cache.js";
 
 const config = {
   issuer: "https://issuer.example",
@@ -49,5 +49,18 @@ describe("opened-record cache", () => {
     expect(half).toBeLessThan(900);
     now = 1000;
     expect(alive()).toBe(0);
+  });
+});
+
+describe("slotOf (remembered per provider and account as given)", () => {
+  it("gives the normal form every time, and refuses a bad account every time", () => {
+    for (let round = 0; round < 2; round++) {
+      expect(slotOf({ provider: "google", account: " Ann@Example.com " })).toBe(
+        "google\u0000ann@example.com",
+      );
+      expect(slotOf({ provider: "github", account: "ann@example.com" })).toBe("github\u0000ann@example.com");
+      expect(() => slotOf({ provider: "google", account: "  " })).toThrow();
+      expect(() => slotOf({ provider: "google", account: "\ud800" })).toThrow();
+    }
   });
 });

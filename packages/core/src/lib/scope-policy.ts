@@ -82,11 +82,11 @@ function registryPolicy(registry: ScopeRegistry): ScopePolicy {
 /** Exact-string scopes for providers the registry does not know (set inclusion, no implication). */
 const plainPolicy: ScopePolicy = {
   resolve: cached((names) => [...new Set(names.map((name) => name.trim()).filter(Boolean))].sort()),
-  covers(granted, required) {
+  covers: rememberingCovers((granted, required) => {
     if (required.length === 0) return true;
     const held = new Set(granted);
     return required.every((scope) => held.has(scope));
-  },
+  }),
   missing(granted, required) {
     const held = new Set(granted);
     return [...new Set(required.filter((scope) => !held.has(scope)))].sort();
