@@ -218,7 +218,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           utf8(normal.account),
         ]);
         const row = result.rows[0];
-        return row === undefined ? undefined : openRow(normal, row, options.cipher, names.location);
+        // Awaited here: returning the promise from an async function costs extra microtask turns.
+        return row === undefined ? undefined : await openRow(normal, row, options.cipher, names.location);
       }),
     put: (input, putOptions) => putRecord(context, input, putOptions),
     delete: (key, deleteOptions: DeleteOptions = {}) =>

@@ -164,7 +164,8 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       if (fields.version === undefined && Object.keys(fields).length === 0) return undefined;
       const where = whereOf(recordKey);
       const { columns, sealed } = fromFields(fields, where);
-      return openRecord(normal, columns, sealed, cipher, { location: where });
+      // Awaited here: returning the promise from an async function costs extra microtask turns.
+      return await openRecord(normal, columns, sealed, cipher, { location: where });
     },
 
     async put(input: CredentialInput, putOptions: PutOptions) {
