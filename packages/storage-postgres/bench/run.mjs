@@ -37,12 +37,14 @@ try {
     clientId: "123.apps.googleusercontent.com",
   };
   await store.put(input, { expectedVersion: 0 });
-  // The statement the store sends, seen by wrapping the driver's Client#query for one call.
+  // The statement the store sends — its text and, when the store prepares it, its name — seen by
+  // wrapping the driver's Client#query for one call. The baselines send it the same way (a named
+  // statement is parsed and planned once per connection: the same server work for both sides).
   const statementOf = async (fn, starts) => {
     const sent = [];
     const query = pg.Client.prototype.query;
     pg.Client.prototype.query = function (config, ...rest) {
-      sent.push(typeof config === "string" ? config : config.text);
+      sent.push(typeof config === "string" ? { text: config } : { text: config.text, name: config.name });
       return query.call(this, config, ...rest);
     };
     try {
@@ -50,17 +52,14 @@ try {
     } finally {
       pg.Client.prototype.query = query;
     }
-    const text = sent.find((t) => t.trimStart().startsWith(starts));
-    if (text === undefined) throw new Error(`no ${starts} statement seen: ${JSON.stringify(sent)}`);
-    return text;
+    const statement = sent.find((s) => s.text.trimStart().startsWith(starts));
+    if (statement === undefined) throw new Error(`no ${starts} statement seen: ${JSON.stringify(sent)}`);
+    return statement;
   };
-  const selectText = await statementOf(() => store.get(key), "SELECT");
+  const select = await statementOf(() => store.get(key), "SELECT");
   const current = await store.get(key);
-  const updateText = await statementOf(
-    () => store.put(current, { expectedVersion: current.version }),
-    "UPDATE",
-  );
-  const { rows } = await pool.query(selectText, [key.provider, Buffer.from(key.account)]);
+  const update = await statementOf(() => store.put(current, { expectedVersion: current.version }), "UPDATE");
+  const { rows } = await pool.query({ ...select, values: [key.provider, Buffer.from(key.account)] });
   const row = rows[0];
   const binding = bindingOf(key);
   const opened = await cipher.decrypt(row.sealed, binding);
@@ -100,7 +99,7 @@ try {
   );
   // The baselines: pool.query with the statement the store sent, plus the same AES-256-GCM work.
   const rawGet = async () => {
-    const result = await pool.query(selectText, [key.provider, Buffer.from(key.account)]);
+    const result = await pool.query({ ...select, values: [key.provider, Buffer.from(key.account)] });
     return cipher.decrypt(result.rows[0].sealed, binding);
   };
   const rawPut = withSlot(
@@ -108,7 +107,7 @@ try {
     async (n) => {
       const slot = rawSlots[n];
       const sealed = await cipher.encrypt(opened, binding);
-      const result = await pool.query(updateText, [
+      const values = [
         key.provider,
         slot.account,
         slot.account,
@@ -123,7 +122,8 @@ try {
         row.created_at,
         Date.now(),
         slot.version,
-      ]);
+      ];
+      const result = await pool.query({ ...update, values });
       if (result.rowCount !== 1) throw new Error("raw CAS lost");
       slot.version++;
     },

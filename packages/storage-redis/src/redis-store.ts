@@ -109,7 +109,8 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
   const ttl = options.ttlWithoutRefreshMs;
   let closed = false;
   const run = commandRunner(client, options.commandTimeoutMs ?? 2000, () => closed);
-  const location = (key: CredentialKey) => `redis key ${clip(layout.recordKey(key))}`;
+  const whereOf = (recordKey: string) => `redis key ${clip(recordKey)}`;
+  const location = (key: CredentialKey) => whereOf(layout.recordKey(key));
   const channel = channelOf(layout.tag);
   const watchers = new Set<() => Promise<void>>();
 
@@ -122,9 +123,9 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
     const { columns, sealed } = await sealRecord(record, cipher);
     const fields = toFields(columns, sealed);
     const expiry = ttl !== undefined && record.refreshToken === undefined ? ttl : 0;
-    const key = normalizeKey(record);
+    const member = layout.member(normalizeKey(record));
     return {
-      keys: [layout.recordKey(key), layout.index],
+      keys: [layout.recordKeyOfMember(member), layout.index],
       args: [
         mode,
         String(expected),
@@ -133,7 +134,7 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
         fields.created,
         fields.columns,
         fields.sealed,
-        layout.member(key),
+        member,
         String(expiry),
       ],
     };
@@ -158,11 +159,13 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
 
     async get(key) {
       const normal = normalizeKey(key);
-      const fields = await run("HGETALL", () => client.hgetallBuffer(layout.recordKey(normal)));
+      const recordKey = layout.recordKey(normal);
+      const fields = await run("HGETALL", () => client.hgetallBuffer(recordKey));
       if (fields.version === undefined && Object.keys(fields).length === 0) return undefined;
-      const where = location(normal);
+      const where = whereOf(recordKey);
       const { columns, sealed } = fromFields(fields, where);
-      return openRecord(normal, columns, sealed, cipher, { location: where });
+      // Awaited here: returning the promise from an async function costs extra microtask turns.
+      return await openRecord(normal, columns, sealed, cipher, { location: where });
     },
 
     async put(input: CredentialInput, putOptions: PutOptions) {

@@ -61,3 +61,29 @@ describe("account keys", () => {
     }
   });
 });
+
+describe("account key and binding fast paths", () => {
+  const slowAccountKey = (account: string): string => account.normalize("NFC").trim().toLowerCase();
+  const account = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.string({ unit: "grapheme-ascii" }));
+
+  it("accountKey is NFC, trim, lowercase for ASCII and non-ASCII accounts alike", () => {
+    fc.assert(
+      fc.property(account, (a) => {
+        fc.pre(a.trim() !== "" && !/[\ud800-\udfff]/u.test(a));
+        expect(accountKey(a)).toBe(slowAccountKey(a));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("bindingOf is the UTF-8 JSON array of the record format, provider and account key", () => {
+    fc.assert(
+      fc.property(account, (a) => {
+        fc.pre(a.trim() !== "" && !/[\ud800-\udfff]/u.test(a));
+        const expected = JSON.stringify(["credstack-record/1", "google", accountKey(a)]);
+        expect(Buffer.from(bindingOf({ provider: "google", account: a })).toString("utf8")).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "./errors.js";
+import { jsonElement } from "./lib/json-element.js";
 
 /** Identifies one credential: the provider slug and the user's account (usually an email). */
 export interface CredentialKey {
@@ -13,6 +14,9 @@ export const providerPattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** With the `u` flag this matches only surrogates that are not part of a pair. */
 const loneSurrogate = /[\uD800-\uDFFF]/u;
+/** ASCII only: well-formed, and NFC leaves it as it is (skips `normalize`, the cost of every key check). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: all of ASCII, control characters included
+const asciiOnly = /^[\u0000-\u007f]*$/;
 
 /** The longest account accepted, in UTF-16 code units. */
 export const maxAccountLength = 16_384;
@@ -28,10 +32,14 @@ export function accountKey(account: string): string {
   if (account.length > maxAccountLength) {
     throw new InvalidArgumentError(`An account may be at most ${maxAccountLength} characters long.`);
   }
-  if (loneSurrogate.test(account)) {
-    throw new InvalidArgumentError("An account must be well-formed Unicode (it has a lone surrogate).");
+  let key: string;
+  if (asciiOnly.test(account)) key = account.trim().toLowerCase();
+  else {
+    if (loneSurrogate.test(account)) {
+      throw new InvalidArgumentError("An account must be well-formed Unicode (it has a lone surrogate).");
+    }
+    key = account.normalize("NFC").trim().toLowerCase();
   }
-  const key = account.normalize("NFC").trim().toLowerCase();
   if (key.length === 0) throw new InvalidArgumentError("An account must not be empty.");
   return key;
 }
@@ -55,8 +63,16 @@ export function normalizeKey(key: CredentialKey): CredentialKey {
  * it, so bytes moved to another provider or account fail with `ERR_INTEGRITY`.
  */
 export function bindingOf(key: CredentialKey): Uint8Array {
-  const normal = normalizeKey(key);
-  return Buffer.from(JSON.stringify(["credstack-record/1", normal.provider, normal.account]), "utf8");
+  return bindingOfNormal(normalizeKey(key));
+}
+
+/** {@link bindingOf} of a key already in normal form (from {@link normalizeKey}). @internal */
+export function bindingOfNormal(normal: CredentialKey): Buffer {
+  // `JSON.stringify(["credstack-record/1", provider, account])`, element by element.
+  return Buffer.from(
+    `["credstack-record/1",${jsonElement(normal.provider)},${jsonElement(normal.account)}]`,
+    "utf8",
+  );
 }
 
 /**

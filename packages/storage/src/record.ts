@@ -138,7 +138,11 @@ class RedactingRecord {
   declare updatedAt?: unknown;
   declare version?: unknown;
 
-  constructor(f: Partial<Record<string, unknown>>, o: Partial<Record<string, unknown>> = {}) {
+  constructor(
+    f: Partial<Record<string, unknown>>,
+    o: Partial<Record<string, unknown>> = {},
+    ownsMetadata = false,
+  ) {
     const v_provider = o.provider ?? f.provider;
     if (v_provider !== undefined) this.provider = v_provider;
     const v_account = o.account ?? f.account;
@@ -168,7 +172,7 @@ class RedactingRecord {
     const v_version = o.version ?? f.version;
     if (v_version !== undefined) this.version = v_version;
     if (Array.isArray(this.scopes)) this.scopes = Object.freeze([...this.scopes]);
-    if (this.metadata !== undefined) this.metadata = structuredClone(this.metadata);
+    if (this.metadata !== undefined && !ownsMetadata) this.metadata = structuredClone(this.metadata);
     Object.freeze(this);
   }
   toJSON(): Record<string, unknown> {
@@ -181,13 +185,15 @@ class RedactingRecord {
 
 /**
  * Copies validated fields (with `overrides` taking precedence) into a frozen, redacting record; arrays and
- * metadata are copied, so nothing the caller holds is shared. @internal
+ * metadata are copied, so nothing the caller holds is shared. `ownsMetadata`: the metadata object is the
+ * record's alone (just parsed from opened bytes), so it is taken as is rather than cloned. @internal
  */
 export function freezeRecord<T extends CredentialInput>(
   fields: Partial<Record<string, unknown>>,
   overrides?: Partial<Record<string, unknown>>,
+  ownsMetadata = false,
 ): T {
-  return new RedactingRecord(fields, overrides) as unknown as T;
+  return new RedactingRecord(fields, overrides, ownsMetadata) as unknown as T;
 }
 
 /** Options of {@link parseRecord}. */

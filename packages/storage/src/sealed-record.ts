@@ -1,7 +1,7 @@
 import type { Cipher } from "./cipher.js";
 import { CorruptRecordError, IntegrityError } from "./errors.js";
-import { bindingOf, type CredentialKey, sameKey } from "./key.js";
-import { fastFields } from "./lib/fast-fields.js";
+import { accountKey, bindingOf, bindingOfNormal, type CredentialKey, normalizeKey } from "./key.js";
+import { columnFields, fastFields } from "./lib/fast-fields.js";
 import { checkSealPlaintext, encodeSealPlaintext } from "./lib/record-seal.js";
 import {
   type CredentialRecord,
@@ -17,14 +17,18 @@ export type RecordColumns = Omit<CredentialRecord, (typeof secretFields)[number]
 /** The secret fields of a record: what a store seals. */
 export type RecordSecrets = Pick<CredentialRecord, (typeof secretFields)[number]>;
 
-/** Splits a record into its clear columns and its secrets. */
+/** Splits a record into its clear columns and its secrets (fields that are `undefined` are left out). */
 export function splitRecord(record: CredentialRecord): { columns: RecordColumns; secrets: RecordSecrets } {
+  // Each known field read once (no Object.entries + includes: this runs on every write).
   const columns: Record<string, unknown> = {};
   const secrets: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(record)) {
-    if (value === undefined) continue;
-    if ((secretFields as readonly string[]).includes(field)) secrets[field] = value;
-    else columns[field] = value;
+  for (const field of columnFields) {
+    const value = record[field];
+    if (value !== undefined) columns[field] = value;
+  }
+  for (const field of secretFields) {
+    const value = record[field];
+    if (value !== undefined) secrets[field] = value;
   }
   return { columns: columns as unknown as RecordColumns, secrets: secrets as RecordSecrets };
 }
@@ -38,8 +42,18 @@ export function joinRecord(
   secrets: RecordSecrets,
   options: ParseRecordOptions = {},
 ): CredentialRecord {
+  return joinFields(columns, secrets, false, options);
+}
+
+/** {@link joinRecord}; `ownsSecrets`: the secrets were just parsed here, so their metadata is not cloned. */
+function joinFields(
+  columns: RecordColumns,
+  secrets: RecordSecrets,
+  ownsSecrets: boolean,
+  options: ParseRecordOptions,
+): CredentialRecord {
   const fields = fastFields(columns, secrets, true);
-  if (fields !== undefined) return freezeRecord<CredentialRecord>(fields);
+  if (fields !== undefined) return freezeRecord<CredentialRecord>(fields, undefined, ownsSecrets);
   return parseRecord({ ...columns, ...secrets }, options);
 }
 
@@ -58,7 +72,10 @@ export function encodeSecrets(secrets: RecordSecrets): Uint8Array {
 export function decodeSecrets(bytes: Uint8Array, location?: string): RecordSecrets {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+    const buffer = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    value = JSON.parse(buffer.toString("utf8"));
   } catch {
     throw new CorruptRecordError("Opened secrets are not JSON.", location);
   }
@@ -98,7 +115,9 @@ export async function openRecord(
   cipher: Cipher,
   options: ParseRecordOptions = {},
 ): Promise<CredentialRecord> {
-  if (!sameKey(key, columns)) {
+  // The key normalized once: it gives both the slot check and the binding.
+  const normal = normalizeKey(key);
+  if (columns.provider !== normal.provider || accountKey(columns.account) !== normal.account) {
     throw new IntegrityError("Stored record belongs to another key (moved or swapped).");
   }
   for (const field of secretFields) {
@@ -108,7 +127,7 @@ export async function openRecord(
       );
     }
   }
-  const opened = await cipher.decrypt(sealed, bindingOf(key));
+  const opened = await cipher.decrypt(sealed, bindingOfNormal(normal));
   const secretsBytes = checkSealPlaintext(opened, columns, options.location);
-  return joinRecord(columns, decodeSecrets(secretsBytes, options.location), options);
+  return joinFields(columns, decodeSecrets(secretsBytes, options.location), true, options);
 }

@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import { isCredstackError } from "@credstack/errors";
 import { StoreUnavailableError } from "@credstack/storage";
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from "pg";
@@ -11,19 +12,40 @@ export interface Timeouts {
 }
 
 /**
+ * SQL text with, when it is sent as a named prepared statement, its name: parsed and planned once per
+ * connection instead of on every call. @internal
+ */
+export interface Statement {
+  readonly text: string;
+  readonly name?: string;
+}
+
+/**
+ * `text` as a named prepared statement (or plain text when `prepare` is false). The name is derived from
+ * the text, so equal texts share one server-side statement and different texts never collide, whichever
+ * stores share the pool. @internal
+ */
+export function prepared(text: string, prepare: boolean): Statement {
+  return prepare ? { text, name: `credstack_${hash("sha256", text, "hex").slice(0, 32)}` } : { text };
+}
+
+/**
  * Runs SQL on a pool with bounded waits: getting a connection and every statement time out, and a
  * connection that failed is destroyed rather than returned to the pool. @internal
  */
 export interface Connection {
   /** One statement on a pooled connection. */
-  query<R extends QueryResultRow>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R extends QueryResultRow>(
+    statement: string | Statement,
+    values?: readonly unknown[],
+  ): Promise<QueryResult<R>>;
   /** `fn` on one connection inside `BEGIN` … `COMMIT` (`ROLLBACK` when it throws). */
   transaction<T>(fn: (run: Runner) => Promise<T>): Promise<T>;
 }
 
 /** Runs one statement on a held connection. @internal */
 export type Runner = <R extends QueryResultRow>(
-  text: string,
+  statement: string | Statement,
   values?: readonly unknown[],
 ) => Promise<QueryResult<R>>;
 
@@ -69,13 +91,17 @@ export function connection(pool: Pool, timeouts: Timeouts): Connection {
   const queryTimeout = timeouts.statementMs + 1000;
   const runner =
     (client: PoolClient): Runner =>
-    <R extends QueryResultRow>(text: string, values?: readonly unknown[]) => {
+    <R extends QueryResultRow>(statement: string | Statement, values?: readonly unknown[]) => {
       // `query_timeout` per statement works on any pool, also one the caller configured without it.
-      const config: QueryConfig & { query_timeout: number } = {
-        text,
-        values: values as unknown[],
-        query_timeout: queryTimeout,
-      };
+      const config: QueryConfig & { query_timeout: number } =
+        typeof statement === "string"
+          ? { text: statement, values: values as unknown[], query_timeout: queryTimeout }
+          : {
+              text: statement.text,
+              name: statement.name,
+              values: values as unknown[],
+              query_timeout: queryTimeout,
+            };
       return client.query<R>(config);
     };
 
@@ -101,7 +127,7 @@ export function connection(pool: Pool, timeouts: Timeouts): Connection {
   };
 
   return {
-    query: (text, values) => withClient((client) => runner(client)(text, values)),
+    query: (statement, values) => withClient((client) => runner(client)(statement, values)),
     transaction: (fn) =>
       withClient(async (client) => {
         const run = runner(client);

@@ -2,12 +2,15 @@ import type { Cipher } from "@credstack/storage";
 import { type Connection, toStoreError } from "./connection.js";
 import type { TableNames } from "./identifiers.js";
 import { recordColumns } from "./rows.js";
+import type { RecordStatements } from "./statements.js";
 
 /** What the parts of a store share. @internal */
 export interface StoreContext {
   readonly names: TableNames;
   readonly cipher: Cipher;
   readonly connection: Connection;
+  /** The statements of `get` and `put`. */
+  readonly statements: RecordStatements;
   readonly now: () => number;
   /** Resolves once the schema is migrated (or immediately when migration is off); retried after a failure. */
   readonly ready: () => Promise<void>;

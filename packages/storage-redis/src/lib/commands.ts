@@ -1,4 +1,5 @@
 import { CredstackError, StoreUnavailableError } from "@credstack/storage";
+import { fixedDeadlines } from "./deadlines.js";
 import type { RedisClient } from "./scripts.js";
 
 /** Runs one driver call with the store's fail-fast rules. @internal */
@@ -37,36 +38,36 @@ export function commandRunner(client: RedisClient, timeoutMs: number, isClosed: 
       `Redis did not answer ${what} within ${timeoutMs} ms (client status: ${client.status}).`,
     );
 
-  /** `send()` with one timer for the whole wait (no `Promise.race`: this runs on every call). */
+  const timed = fixedDeadlines(timeoutMs);
+
+  /** `send()` with one deadline for the whole wait (no `Promise.race`: this runs on every call). */
   const sendWithin = <T>(what: string, send: () => Promise<T>, waitReady: boolean): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       let expired = false;
-      const timer = setTimeout(() => {
+      const deadline = timed(() => {
         expired = true;
         reject(timedOut(what));
-      }, timeoutMs);
-      const settle = {
-        ok: (value: T) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        fail: (error: unknown) => {
-          clearTimeout(timer);
-          reject(failure(what, error));
-        },
+      });
+      const ok = (value: T): void => {
+        deadline.finish();
+        resolve(value);
+      };
+      const fail = (error: unknown): void => {
+        deadline.finish();
+        reject(failure(what, error));
       };
       try {
         if (!waitReady) {
-          send().then(settle.ok, settle.fail);
+          send().then(ok, fail);
           return;
         }
         if (client.status === "wait") client.connect().catch(() => {});
         // Past the deadline nothing is sent: a call that failed must not run later.
         whenReady()
           .then(() => (expired ? Promise.reject(timedOut(what)) : send()))
-          .then(settle.ok, settle.fail);
+          .then(ok, fail);
       } catch (error) {
-        settle.fail(error);
+        fail(error);
       }
     });
 

@@ -10,11 +10,8 @@ export const channelOf = (tag: string): string => `${tag}:changes`;
  * lifetime bound. @internal
  */
 export function announce(client: RedisClient, channel: string, key: CredentialKey, version?: number): void {
-  const payload = JSON.stringify({
-    p: key.provider,
-    a: key.account,
-    ...(version === undefined ? {} : { v: version }),
-  });
+  // `v` undefined is left out by JSON (no spread of a conditional object: this runs on every write).
+  const payload = JSON.stringify({ p: key.provider, a: key.account, v: version });
   client.publish(channel, payload).catch(() => {});
 }
 

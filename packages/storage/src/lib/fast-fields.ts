@@ -6,7 +6,8 @@ import { accountKey, providerPattern } from "../key.js";
  */
 export type Fields = Partial<Record<string, unknown>>;
 
-const columnNames = new Set([
+/** The clear (non-secret) fields of a record, in the order records hold them. @internal */
+export const columnFields = [
   "provider",
   "account",
   "tokenType",
@@ -17,7 +18,9 @@ const columnNames = new Set([
   "createdAt",
   "updatedAt",
   "version",
-]);
+] as const;
+
+const columnNames: ReadonlySet<string> = new Set(columnFields);
 const secretNames = new Set(["accessToken", "refreshToken", "idToken", "metadata"]);
 const maxEpochMs = 8.64e15;
 const maxJsonDepth = 64;

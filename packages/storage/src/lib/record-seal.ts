@@ -1,5 +1,6 @@
 import { hash } from "node:crypto";
 import { CorruptRecordError, IntegrityError } from "../errors.js";
+import { jsonArray, jsonElement } from "./json-element.js";
 
 /**
  * The formats of the plaintext a record seal holds (docs/formats.md#record-seal-formats):
@@ -34,19 +35,14 @@ export interface ClearColumns {
  * `null`. Every stored clear field is in it, so changing any of them changes the digest. @internal
  */
 export function canonicalColumns(columns: ClearColumns): string {
-  return JSON.stringify([
-    "credstack-columns/2",
-    columns.provider,
-    columns.account,
-    columns.tokenType,
-    columns.expiresAt ?? null,
-    columns.scopes,
-    columns.issuer ?? null,
-    columns.clientId ?? null,
-    columns.version,
-    columns.createdAt,
-    columns.updatedAt,
-  ]);
+  // `JSON.stringify([...])` of these values, written element by element (same bytes, a third of the time).
+  return (
+    `["credstack-columns/2",${jsonElement(columns.provider)},${jsonElement(columns.account)},` +
+    `${jsonElement(columns.tokenType)},${jsonElement(columns.expiresAt ?? null)},` +
+    `${jsonArray(columns.scopes)},${jsonElement(columns.issuer ?? null)},` +
+    `${jsonElement(columns.clientId ?? null)},${jsonElement(columns.version)},` +
+    `${jsonElement(columns.createdAt)},${jsonElement(columns.updatedAt)}]`
+  );
 }
 
 // One-shot `hash()`: no Hash object per call (this runs on every get and put).
@@ -54,11 +50,11 @@ const digestOf = (columns: ClearColumns): Buffer => hash("sha256", canonicalColu
 
 /** The format-2 plaintext: marker, digest of the clear columns, secrets JSON. @internal */
 export function encodeSealPlaintext(columns: ClearColumns, secretsJson: string): Uint8Array {
-  const body = Buffer.from(secretsJson, "utf8");
-  const bytes = Buffer.allocUnsafe(1 + digestLength + body.length);
+  // The JSON written straight into its place (no intermediate buffer and copy).
+  const bytes = Buffer.allocUnsafe(1 + digestLength + Buffer.byteLength(secretsJson, "utf8"));
   bytes[0] = format2Marker;
   digestOf(columns).copy(bytes, 1);
-  body.copy(bytes, 1 + digestLength);
+  bytes.write(secretsJson, 1 + digestLength, "utf8");
   return bytes;
 }
 
