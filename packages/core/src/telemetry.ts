@@ -28,7 +28,7 @@ function isInstrumented(store: CredentialStore): boolean {
 }
 
 /**
- * Wraps a store so that each call — `get`, `put`, `delete`, `list`, `lease`, `putMany` — is a span
+ * Wraps a store so that each call — `get`, `getMany`, `put`, `delete`, `list`, `lease`, `putMany` — is a span
  * `credstack.store.<operation>` and a sample of the histogram `credstack.store.duration` (seconds,
  * attributes `credstack.store.operation` and `credstack.outcome`: `ok` or the error code). Attributes
  * name the provider, never the account nor any record field. Results and errors pass through unchanged;
@@ -67,6 +67,10 @@ export function instrumentStore(store: CredentialStore, options: TelemetryOption
   if (typeof store.putMany === "function") {
     const putMany = store.putMany.bind(store);
     wrapper.putMany = (records) => timed("putMany", undefined, () => putMany(records));
+  }
+  if (typeof store.getMany === "function") {
+    const getMany = store.getMany.bind(store);
+    wrapper.getMany = (keys) => timed("getMany", undefined, () => getMany(keys));
   }
   if (typeof store.watch === "function") wrapper.watch = store.watch.bind(store);
   return wrapper;

@@ -8,6 +8,7 @@ import {
   checkPutOptions,
   type DeleteOptions,
   describeKey,
+  getEach,
   InvalidArgumentError,
   joinRecord,
   type Lease,
@@ -36,6 +37,9 @@ import { keyListing } from "./lib/list-keys.js";
 import { decodeRecordFile, encodeRecordFile, type FilePayload, type RecordFile } from "./lib/record-file.js";
 import { sweepTempFiles, tempNameFor } from "./lib/temp-files.js";
 import { type FileStoreOptions, resolveOptions, warnPlaintextOnce } from "./options.js";
+
+/** Files `getMany()` reads at once. */
+const readConcurrency = 16;
 
 /**
  * A durable store with one file per credential under `dir`. Secrets are sealed with `cipher` (required
@@ -125,6 +129,18 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
     });
   }
 
+  /** Reads and opens the record under a normal key (the store is ready): `get()` and `getMany()`. */
+  async function read(normal: CredentialKey): Promise<CredentialRecord | undefined> {
+    const file = fileNameOf(normal);
+    const found = await readRecordFile(normal, file);
+    if (found === undefined) return undefined;
+    const location = join(dir, file.name);
+    if ("sealed" in found.payload) {
+      return openRecord(normal, found.columns, found.payload.sealed, cipher!, { location });
+    }
+    return joinRecord(found.columns, found.payload.secrets, { location });
+  }
+
   /**
    * Writes `input` under the key lock unless `skip(storedVersion)` is true (then `undefined`). The
    * record is sealed before the lock is taken — its version is known (`expectedVersion + 1`, or the
@@ -165,14 +181,12 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
     async get(key) {
       const normal = normalizeKey(key);
       await begin();
-      const file = fileNameOf(normal);
-      const found = await readRecordFile(normal, file);
-      if (found === undefined) return undefined;
-      const location = join(dir, file.name);
-      if ("sealed" in found.payload) {
-        return openRecord(normal, found.columns, found.payload.sealed, cipher!, { location });
-      }
-      return joinRecord(found.columns, found.payload.secrets, { location });
+      return read(normal);
+    },
+
+    async getMany(keys) {
+      await begin();
+      return getEach(keys, (key) => read(normalizeKey(key)), { concurrency: readConcurrency });
     },
 
     async put(input, putOptions) {

@@ -4,6 +4,7 @@ import {
   type CredentialRecord,
   type CredentialStore,
   type DeleteOptions,
+  type GetManyResult,
   InvalidArgumentError,
   type Lease,
   type LeaseOptions,
@@ -18,6 +19,7 @@ import {
 import pg from "pg";
 import { connection, type Timeouts } from "./lib/connection.js";
 import { guarded, type StoreContext } from "./lib/context.js";
+import { getManyRecords } from "./lib/get-many.js";
 import { tableNames } from "./lib/identifiers.js";
 import { takeLease } from "./lib/lease.js";
 import { type ExpiringKey, type ListExpiringOptions, listExpiring, listKeys } from "./lib/listing.js";
@@ -93,6 +95,8 @@ export interface PostgresStore extends CredentialStore {
    */
   watch(listener: (change: StoreChange) => void): Promise<StopWatching>;
   lease(key: CredentialKey, options: LeaseOptions): Promise<Lease>;
+  /** One `SELECT` for the whole batch; see {@link CredentialStore.getMany}. */
+  getMany(keys: readonly CredentialKey[]): Promise<readonly GetManyResult[]>;
   putMany(records: readonly CredentialRecord[]): Promise<readonly PutManyOutcome[]>;
   /**
    * Keys whose access token expires before `before` (epoch ms), soonest first, lazily in pages; served
@@ -221,6 +225,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         // Awaited here: returning the promise from an async function costs extra microtask turns.
         return row === undefined ? undefined : await openRow(normal, row, options.cipher, names.location);
       }),
+    getMany: (keys) => getManyRecords(context, keys),
     put: (input, putOptions) => putRecord(context, input, putOptions),
     delete: (key, deleteOptions: DeleteOptions = {}) =>
       guarded(context, "delete", async () => {

@@ -25,6 +25,7 @@ import {
   VersionConflictError,
 } from "@credstack/storage";
 import { commandRunner } from "./lib/commands.js";
+import { getManyHashes } from "./lib/get-many.js";
 import { clip, keyLayout } from "./lib/keys.js";
 import { listKeys } from "./lib/list-keys.js";
 import { announce, channelOf, subscribeToChanges } from "./lib/notify.js";
@@ -167,6 +168,8 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       // Awaited here: returning the promise from an async function costs extra microtask turns.
       return await openRecord(normal, columns, sealed, cipher, { location: where });
     },
+
+    getMany: (keys) => getManyHashes({ client, run, layout, cipher, location }, keys),
 
     async put(input: CredentialInput, putOptions: PutOptions) {
       checkPutOptions(putOptions);

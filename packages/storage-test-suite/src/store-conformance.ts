@@ -7,12 +7,14 @@ import { basicTests, capabilityTests } from "./store-basics.js";
 import { casTeethTests } from "./store-cas-teeth.js";
 import { encryptionTests } from "./store-encryption.js";
 import { edgeCaseTests, failureTests } from "./store-failures.js";
+import { getManyFailureTests, getManyTamperTests, getManyTests } from "./store-get-many.js";
 import { tamperTests } from "./store-tamper.js";
 
 /**
  * Registers the store conformance suite (Vitest `describe`/`it`) for one store. Every test runs in its own
  * namespace. Covers: round trip of every field, defaults, missing keys, redaction, invalid records,
- * compare-and-set on put and delete, concurrent writers, copy writes, complete/ordered/resumable listing,
+ * compare-and-set on put and delete, bulk reads (`getMany`: same as `get`, in order, one bad record
+ * failing only its own result), concurrent writers, copy writes, complete/ordered/resumable listing,
  * hostile accounts, bad keys, leases and bulk copies (per `capabilities`), the order of validation and
  * version check, deletes of missing records, calls after `close()`, backend failures (when
  * `harness.failures`); for encrypted stores also the plaintext scan at rest, flipped bytes, swapped
@@ -57,9 +59,15 @@ export function storeConformance(
       timeoutMs,
     });
     describe("capabilities", () => capabilityTests(using, timeoutMs));
+    describe("bulk reads", () => getManyTests(using, timeoutMs));
     describe("edge cases", () => edgeCaseTests(using, timeoutMs));
     const failures = harness.failures;
-    if (failures !== undefined) describe("backend failures", () => failureTests(using, failures, timeoutMs));
+    if (failures !== undefined) {
+      describe("backend failures", () => {
+        failureTests(using, failures, timeoutMs);
+        getManyFailureTests(using, failures, timeoutMs);
+      });
+    }
     if (options.encrypted) {
       const raw = harness.raw;
       if (raw === undefined) throw new Error(`storeConformance(${name}): encrypted stores need harness.raw`);
@@ -70,8 +78,10 @@ export function storeConformance(
           writers: Math.min(options.concurrentWriters ?? 50, 20),
           timeoutMs,
         }));
-      describe("whole-record authentication", () =>
-        tamperTests(using, raw, () => ciphers as CipherSet, timeoutMs));
+      describe("whole-record authentication", () => {
+        tamperTests(using, raw, () => ciphers as CipherSet, timeoutMs);
+        getManyTamperTests(using, raw, timeoutMs);
+      });
     }
   });
 }

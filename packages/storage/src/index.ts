@@ -51,6 +51,7 @@ export {
   VersionConflictError,
 } from "./errors.js";
 export { formatOneCipher, formatTwoOnlyCipher } from "./format-one-cipher.js";
+export { type GetManyOptions, getEach, getMany } from "./get-many.js";
 export {
   accountKey,
   bindingOf,
@@ -99,6 +100,7 @@ export {
 export type {
   CredentialStore,
   DeleteOptions,
+  GetManyResult,
   Lease,
   LeaseOptions,
   ListOptions,

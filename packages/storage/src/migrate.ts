@@ -1,5 +1,6 @@
 import { isCredstackError } from "@credstack/errors";
 import { InvalidArgumentError } from "./errors.js";
+import { backendErrorCodes, getMany } from "./get-many.js";
 import type { CredentialKey } from "./key.js";
 import { copyAll } from "./lib/copy.js";
 import type { CredentialRecord } from "./record.js";
@@ -61,11 +62,9 @@ export interface MigrateOptions {
   readonly dryRun?: boolean;
 }
 
-/** Errors that mean a backend is down: the migration stops (resumable) instead of failing each record. */
-const fatalCodes = new Set(["ERR_STORE_UNAVAILABLE", "ERR_CIPHER_UNAVAILABLE", "ERR_KEY_ACCESS_DENIED"]);
-
+/** Errors that mean a backend is down stop the migration (resumable) instead of failing each record. */
 const failureOf = (key: CredentialKey, error: unknown): MigrationFailure => {
-  if (!isCredstackError(error) || fatalCodes.has(error.code)) throw error;
+  if (!isCredstackError(error) || backendErrorCodes.has(error.code)) throw error;
   return { key, code: error.code, message: error.message };
 };
 
@@ -118,38 +117,38 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
     if (failures.length < 1000) failures.push(failure);
   };
 
-  /** Reads one batch from the source; what was read (failures counted, absent ones skipped). */
+  /**
+   * Reads one batch from the source with one bulk read ({@link getMany}: the store's own, or `get` per
+   * key, `concurrency` at a time); what was read (failures counted, absent ones skipped).
+   */
   const read = async (keys: CredentialKey[]): Promise<CredentialRecord[]> => {
-    const got = await mapLimited(keys, concurrency, async (key) => {
-      try {
-        return await from.get(key);
-      } catch (error) {
-        fail(failureOf(key, error));
-        return null;
-      }
-    });
+    const got = await getMany(from, keys, { concurrency });
     const records: CredentialRecord[] = [];
-    for (const record of got) {
-      if (record === undefined) skipped++;
-      else if (record !== null) records.push(record);
-    }
+    got.forEach((result, index) => {
+      if (result.error !== undefined) fail(failureOf(keys[index] as CredentialKey, result.error));
+      else if (result.record === undefined) skipped++;
+      else records.push(result.record);
+    });
     return records;
   };
 
   /** Writes one read batch into the target, then saves the checkpoint after its last key. */
   const write = async (keys: CredentialKey[], records: CredentialRecord[]) => {
     if (dryRun) {
-      for (const record of records) {
-        const current = await to.get(record);
+      const targets = await getMany(to, records, { concurrency });
+      records.forEach((record, index) => {
+        const target = targets[index];
+        if (target?.error !== undefined) throw target.error;
+        const current = target?.record;
         if (current !== undefined && current.version >= record.version) skipped++;
         else copied++;
-      }
+      });
     } else if (records.length > 0) {
       let outcomes: readonly string[];
       try {
         outcomes = await copyAll(to, records);
       } catch (error) {
-        if (!isCredstackError(error) || fatalCodes.has(error.code)) throw error;
+        if (!isCredstackError(error) || backendErrorCodes.has(error.code)) throw error;
         // One bad record must not fail its whole batch: write them one by one to find it.
         outcomes = await mapLimited(records, 1, (record) =>
           copyAll(to, [record]).then(

@@ -1,3 +1,4 @@
+import type { CredstackError } from "./errors.js";
 import type { CredentialKey } from "./key.js";
 import type { CredentialInput, CredentialRecord } from "./record.js";
 
@@ -84,6 +85,16 @@ export interface Lease {
   release(): Promise<void>;
 }
 
+/**
+ * What {@link CredentialStore.getMany} read under one key: `{ record }` (the record, or `undefined`
+ * when there is none), or `{ error }`: the typed error reading that record alone failed with
+ * (`ERR_INTEGRITY`, `ERR_CORRUPT_RECORD`, `ERR_KEY_NOT_FOUND`, `ERR_INVALID_ARGUMENT` for an invalid
+ * key...). Test `"error" in result` (or `result.error !== undefined`) to tell them apart.
+ */
+export type GetManyResult =
+  | { readonly record: CredentialRecord | undefined; readonly error?: undefined }
+  | { readonly error: CredstackError; readonly record?: undefined };
+
 /** What {@link CredentialStore.putMany} did with one record. */
 export type PutManyOutcome = "written" | "skipped";
 
@@ -120,6 +131,28 @@ export interface CredentialStore {
   list(options?: ListOptions): AsyncIterable<CredentialKey>;
   /** Takes a lease on `key` (when `capabilities.lease`). */
   lease?(key: CredentialKey, options: LeaseOptions): Promise<Lease>;
+  /**
+   * Reads many keys at once (one query or pipeline where the backend allows it): one result per key,
+   * in the order of `keys`, each the same as `get(key)` would give. One bad record does not fail the
+   * batch: its result is `{ error }` with its typed error, the others still come back. A backend that
+   * is down (`ERR_STORE_UNAVAILABLE`), or a cipher that cannot be reached (`ERR_CIPHER_UNAVAILABLE`,
+   * `ERR_KEY_ACCESS_DENIED`), rejects the whole call. Optional: callers use the {@link getMany} helper,
+   * which falls back to `get` per key.
+   *
+   * @example
+   * ```ts
+   * declare const store: CredentialStore;
+   * const results = await store.getMany!([
+   *   { provider: "google", account: "a@x.com" },
+   *   { provider: "google", account: "b@x.com" },
+   * ]);
+   * for (const result of results) {
+   *   if (result.error !== undefined) console.error(result.error.code);
+   *   else if (result.record !== undefined) console.log(result.record.version);
+   * }
+   * ```
+   */
+  getMany?(keys: readonly CredentialKey[]): Promise<readonly GetManyResult[]>;
   /**
    * Copies records as they are (version and times kept), each only if the store holds no record under
    * its key or an older version (when `capabilities.bulk`). For migration.

@@ -1,9 +1,10 @@
 import { hasCode, isCredstackError } from "@credstack/errors";
 import { StoreUnavailableError } from "./errors.js";
+import { getMany } from "./get-many.js";
 import type { CredentialKey } from "./key.js";
 import { copyAll } from "./lib/copy.js";
 import type { CredentialRecord } from "./record.js";
-import type { CredentialStore, PutManyOutcome, StoreChange } from "./store.js";
+import type { CredentialStore, GetManyResult, PutManyOutcome, StoreChange } from "./store.js";
 
 /**
  * A backup failure reaches the caller as `ERR_STORE_UNAVAILABLE` unless it already is a typed error
@@ -19,6 +20,7 @@ function backupFailure(error: unknown): unknown {
  * durable `backup`.
  *
  * - Reads try `primary`, then `backup`; a record found only in `backup` is copied into `primary`.
+ *   `getMany` reads the keys `primary` lacks from `backup` in one bulk read.
  * - Writes and deletes go to `backup` first — it decides compare-and-set — then to `primary`. If the
  *   backup write fails the caller gets the error (`ERR_STORE_UNAVAILABLE` for backend failures) and
  *   `primary` is not changed. A version conflict drops the key from `primary`, so the caller's re-read
@@ -74,6 +76,26 @@ export function withBackup(primary: CredentialStore, backup: CredentialStore): C
       const stored = await backup.get(key);
       if (stored !== undefined) await mirror(stored);
       return stored;
+    },
+    async getMany(keys): Promise<readonly GetManyResult[]> {
+      const cached = await getMany(primary, keys);
+      const missing = keys.filter((_, index) => {
+        const result = cached[index];
+        return result?.error === undefined && result?.record === undefined;
+      });
+      if (missing.length === 0) return cached;
+      const stored = await getMany(backup, missing);
+      const results = [...cached];
+      let next = 0;
+      cached.forEach((result, index) => {
+        if (result.error === undefined && result.record === undefined) {
+          results[index] = stored[next++] as GetManyResult;
+        }
+      });
+      await Promise.all(
+        stored.map((result) => (result.record === undefined ? undefined : mirror(result.record))),
+      );
+      return results;
     },
     async put(input, options) {
       let stored: CredentialRecord;
