@@ -1,7 +1,7 @@
 // Benchmark of `credstack migrate`: 10 000 and 100 000 credentials file -> Postgres -> Redis -> file,
 // each hop a child `credstack migrate` process whose records/s and peak RSS (maxRSS) are reported. The
 // baseline, measured in the same run, is the floor of any migration: reading every source record
-// (list + get, same concurrency) in this process. Run with `pnpm bench` after `pnpm build`.
+// in this process with the same reads the migration does (one listing, then getMany per batch). Run with `pnpm bench` after `pnpm build`.
 // Uses CREDSTACK_TEST_PG_URL / CREDSTACK_TEST_REDIS_URL when set, else starts throwaway servers.
 // CREDSTACK_BENCH_SIZES=10000,100000 (default) bounds the sizes; each hop has a 10-minute time limit.
 import { spawn } from "node:child_process";
@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { aesGcmCipher, loadOrCreateKeyFile } from "@credstack/storage";
+import { aesGcmCipher, getMany, loadOrCreateKeyFile } from "@credstack/storage";
 import { fileStore } from "@credstack/storage-file";
 import { postgresStore } from "@credstack/storage-postgres";
 import { redisStore } from "@credstack/storage-redis";
@@ -70,19 +70,23 @@ async function hop(args) {
   return { summary, maxRssMiB, wallSeconds };
 }
 
-/** Reads every record of a store (list + get, `concurrency` at a time): the baseline. */
+/**
+ * Reads every record of a store the way the migration reads its source: one listing, then `getMany` (the
+ * store's bulk read, or `get` per key, `concurrency` at a time) per `--batch` keys. The baseline.
+ */
 async function readAll(store) {
   const started = performance.now();
   let count = 0;
   let keys = [];
   const flush = async () => {
-    await Promise.all(keys.map((key) => store.get(key)));
+    const results = await getMany(store, keys, { concurrency: Number(concurrency) });
+    for (const result of results) if (result.error !== undefined) throw result.error;
     count += keys.length;
     keys = [];
   };
   for await (const key of store.list()) {
     keys.push(key);
-    if (keys.length >= Number(concurrency)) await flush();
+    if (keys.length >= Number(batch)) await flush();
   }
   await flush();
   return count / ((performance.now() - started) / 1000);
@@ -199,7 +203,7 @@ console.log(
 console.log("|---:|---|---:|---:|---:|---|---:|");
 for (const row of rows) {
   console.log(
-    `| ${row.size} | migrate ${row.name} | ${row.perSecond} | ${row.wallPerSecond} | ${row.rss.toFixed(0)} | read every source record in-process (list + get) | ${Math.round(row.baseline)} |`,
+    `| ${row.size} | migrate ${row.name} | ${row.perSecond} | ${row.wallPerSecond} | ${row.rss.toFixed(0)} | read every source record in-process (list + getMany per batch) | ${Math.round(row.baseline)} |`,
   );
 }
 const largest = Math.max(...rows.map((row) => row.size));

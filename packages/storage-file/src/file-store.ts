@@ -34,12 +34,10 @@ import { fileNameOf, lockNameOf, type RecordFileName } from "./lib/file-names.js
 import { errnoOf, io, readWhole } from "./lib/io.js";
 import { keyQueue } from "./lib/key-queue.js";
 import { keyListing } from "./lib/list-keys.js";
+import { readFilesInSlices } from "./lib/read-files.js";
 import { decodeRecordFile, encodeRecordFile, type FilePayload, type RecordFile } from "./lib/record-file.js";
 import { sweepTempFiles, tempNameFor } from "./lib/temp-files.js";
 import { type FileStoreOptions, resolveOptions, warnPlaintextOnce } from "./options.js";
-
-/** Files `getMany()` reads at once. */
-const readConcurrency = 16;
 
 /**
  * A durable store with one file per credential under `dir`. Secrets are sealed with `cipher` (required
@@ -129,16 +127,50 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
     });
   }
 
-  /** Reads and opens the record under a normal key (the store is ready): `get()` and `getMany()`. */
-  async function read(normal: CredentialKey): Promise<CredentialRecord | undefined> {
-    const file = fileNameOf(normal);
-    const found = await readRecordFile(normal, file);
-    if (found === undefined) return undefined;
+  /** Opens a record file read under a normal key: `get()` and `getMany()`. */
+  function openFile(normal: CredentialKey, file: RecordFileName, found: RecordFile) {
     const location = join(dir, file.name);
     if ("sealed" in found.payload) {
       return openRecord(normal, found.columns, found.payload.sealed, cipher!, { location });
     }
     return joinRecord(found.columns, found.payload.secrets, { location });
+  }
+
+  /**
+   * `getMany()`: the batch's files read at once ({@link readFilesInSlices}), then each opened as `get()`
+   * opens it. A record that fails to open (or an invalid key) is that key's `{ error }`; a file that
+   * cannot be read fails the call with `ERR_STORE_UNAVAILABLE`, as it fails `get()`.
+   */
+  async function readMany(keys: readonly CredentialKey[]) {
+    const prepared = keys.map((key) => {
+      try {
+        const normal = normalizeKey(key);
+        return { normal, file: fileNameOf(normal) };
+      } catch (error) {
+        return { invalid: error };
+      }
+    });
+    const paths = prepared.map((item) => ("file" in item ? join(dir, item.file.name) : undefined));
+    const reads = await readFilesInSlices(paths);
+    const failed = reads.findIndex((read) => read !== undefined && !(read instanceof Buffer));
+    if (failed !== -1) {
+      const cause = (reads[failed] as { failed: unknown }).failed;
+      await io(`read ${paths[failed]}`, () => Promise.reject(cause));
+    }
+    return getEach(
+      prepared.map((item, index) => ({ item, index })),
+      async ({ item, index }) => {
+        if ("invalid" in item) throw item.invalid;
+        const bytes = reads[index] as Buffer | undefined;
+        if (bytes === undefined) return undefined;
+        return openFile(
+          item.normal,
+          item.file,
+          decodeRecordFile(bytes, paths[index] as string, encrypted, item.normal),
+        );
+      },
+      { concurrency: Math.max(1, prepared.length) },
+    );
   }
 
   /**
@@ -181,12 +213,14 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
     async get(key) {
       const normal = normalizeKey(key);
       await begin();
-      return read(normal);
+      const file = fileNameOf(normal);
+      const found = await readRecordFile(normal, file);
+      return found === undefined ? undefined : openFile(normal, file, found);
     },
 
     async getMany(keys) {
       await begin();
-      return getEach(keys, (key) => read(normalizeKey(key)), { concurrency: readConcurrency });
+      return readMany(keys);
     },
 
     async put(input, putOptions) {

@@ -68,22 +68,8 @@ const failureOf = (key: CredentialKey, error: unknown): MigrationFailure => {
   return { key, code: error.code, message: error.message };
 };
 
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
+/** Batches written at once (their accounting and checkpoints stay in order). */
+const writesInFlight = 2;
 
 /**
  * Streams every record from one store into another, batch by batch (memory bounded by `batchSize`, not
@@ -132,26 +118,28 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
     return records;
   };
 
-  /** Writes one read batch into the target, then saves the checkpoint after its last key. */
-  const write = async (keys: CredentialKey[], records: CredentialRecord[]) => {
+  /** Writes one read batch into the target (a dry run only compares): one outcome per record. */
+  const store = async (records: CredentialRecord[]): Promise<readonly string[]> => {
+    if (stopped) throw new InvalidArgumentError("The migration stopped.");
     if (dryRun) {
       const targets = await getMany(to, records, { concurrency });
-      records.forEach((record, index) => {
+      return records.map((record, index) => {
         const target = targets[index];
         if (target?.error !== undefined) throw target.error;
         const current = target?.record;
-        if (current !== undefined && current.version >= record.version) skipped++;
-        else copied++;
+        return current !== undefined && current.version >= record.version ? "skipped" : "written";
       });
-    } else if (records.length > 0) {
-      let outcomes: readonly string[];
-      try {
-        outcomes = await copyAll(to, records);
-      } catch (error) {
-        if (!isCredstackError(error) || backendErrorCodes.has(error.code)) throw error;
-        // One bad record must not fail its whole batch: write them one by one to find it.
-        outcomes = await mapLimited(records, 1, (record) =>
-          copyAll(to, [record]).then(
+    }
+    if (records.length === 0) return [];
+    try {
+      return await copyAll(to, records);
+    } catch (error) {
+      if (!isCredstackError(error) || backendErrorCodes.has(error.code)) throw error;
+      // One bad record must not fail its whole batch: write them one by one to find it.
+      const outcomes: string[] = [];
+      for (const record of records) {
+        outcomes.push(
+          await copyAll(to, [record]).then(
             ([outcome]) => outcome as string,
             (cause: unknown) => {
               fail(failureOf(record, cause));
@@ -160,24 +148,41 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
           ),
         );
       }
-      for (const outcome of outcomes) {
-        if (outcome === "written") copied++;
-        else if (outcome === "skipped") skipped++;
-      }
+      return outcomes;
+    }
+  };
+
+  /** Counts a stored batch, then saves the checkpoint after its last key. */
+  const account = async (keys: CredentialKey[], outcomes: readonly string[]) => {
+    for (const outcome of outcomes) {
+      if (outcome === "written") copied++;
+      else if (outcome === "skipped") skipped++;
     }
     last = keys[keys.length - 1];
     if (last !== undefined && !dryRun) await checkpoint?.save(last);
     onProgress?.({ copied, skipped, failed, last });
   };
 
-  // Reads and writes overlap: while batch n is written, batch n+1 is listed and read. Writes (and so
-  // checkpoints) stay in order, one at a time; at most two batches are held at once.
-  let writing: Promise<void> = Promise.resolve();
+  // Reads and writes overlap: while up to `writesInFlight` batches are written, the next one is listed
+  // and read. Batches are accounted (counted, checkpointed) strictly in order, each after every earlier
+  // one, so a checkpoint never passes a batch that was not written; once one fails, no new write starts.
+  // At most `writesInFlight + 1` batches are held at once.
+  let stopped = false;
+  let accounted: Promise<void> = Promise.resolve();
+  const inFlight: Promise<void>[] = [];
   const handle = async (keys: CredentialKey[]) => {
     const records = await read(keys);
-    await writing;
-    writing = write(keys, records);
-    writing.catch(() => {}); // observed by the next handle() or the final await
+    while (inFlight.length >= writesInFlight) await inFlight.shift();
+    const stored = store(records);
+    accounted = Promise.allSettled([accounted, stored]).then(async ([before, batch]) => {
+      if (before.status === "rejected") throw before.reason;
+      if (batch.status === "rejected") throw batch.reason;
+      await account(keys, batch.value);
+    });
+    accounted.catch(() => {
+      stopped = true; // observed by the next handle() or the final await
+    });
+    inFlight.push(accounted);
   };
 
   const after = await checkpoint?.load();
@@ -196,10 +201,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
     }
     if (batch.length > 0) await handle(batch);
   } catch (error) {
-    // A failed listing or read: let the write in flight finish (and checkpoint) before giving up.
-    await writing.catch(() => {});
+    // A failed listing, read or write: let the writes in flight finish (and checkpoint) before giving up.
+    await accounted.catch(() => {});
     throw error;
   }
-  await writing;
+  await accounted;
   return { copied, skipped, failed, last, failures };
 }
