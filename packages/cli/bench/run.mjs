@@ -21,8 +21,10 @@ import "../dist/index.js"; // the package must be built
 const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 const rssHook = fileURLToPath(new URL("./rss.mjs", import.meta.url));
 const sizes = (process.env.CREDSTACK_BENCH_SIZES ?? "10000,100000").split(",").map(Number);
-const batch = process.env.CREDSTACK_BENCH_BATCH ?? "500";
-const concurrency = process.env.CREDSTACK_BENCH_CONCURRENCY ?? "16";
+// The CLI's own defaults (--batch 100 --concurrency 8) unless these are set: the bench measures what a
+// user running `credstack migrate` gets.
+const batch = process.env.CREDSTACK_BENCH_BATCH ?? "100";
+const concurrency = process.env.CREDSTACK_BENCH_CONCURRENCY ?? "8";
 
 const services = [];
 let pgUrl = process.env.CREDSTACK_TEST_PG_URL;
