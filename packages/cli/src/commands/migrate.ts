@@ -115,7 +115,7 @@ export async function runMigrate(argv: readonly string[], io: CommandIO): Promis
           cipher: undefined,
           keySource: "legacy keys",
         }
-      : await openStore(fromUri, { flags: sideFlags(values, "from") });
+      : await openStore(fromUri, { flags: sideFlags(values, "from"), observe: false });
   let to: OpenedStore | undefined;
   try {
     to = await openCopyTarget(toUri, toFlags, { dryRun, fsync: !values["no-fsync"] });

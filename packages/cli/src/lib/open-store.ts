@@ -19,7 +19,7 @@ export interface OpenedStore {
   readonly uri: StoreUri;
   /** A password-free description. */
   readonly label: string;
-  /** The cipher (observing key ids), absent for `legacy:` and `memory:`. */
+  /** The cipher (observing key ids), absent for `legacy:` and `memory:`, and when `observe` is false. */
   readonly cipher: ObservedCipher | undefined;
   /** Where the keys came from. */
   readonly keySource: string;
@@ -37,6 +37,12 @@ export interface OpenStoreOptions {
   readonly cipher?: { readonly cipher: Cipher; readonly source: string };
   /** Flush file writes to disk. @default true */
   readonly fsync?: boolean;
+  /**
+   * Wrap the cipher to remember which key sealed each record read (`inspect`, `doctor`). Bulk commands
+   * that never ask (`migrate`) turn it off: it costs a map entry per record read.
+   * @default true
+   */
+  readonly observe?: boolean;
 }
 
 /**
@@ -63,10 +69,14 @@ export async function openStore(text: string | StoreUri, options: OpenStoreOptio
     {},
     {
       cipher: choice,
-      wrapCipher: (inner) => {
-        cipher = observedCipher(inner);
-        return cipher;
-      },
+      ...(options.observe === false
+        ? {}
+        : {
+            wrapCipher: (inner: Cipher) => {
+              cipher = observedCipher(inner);
+              return cipher;
+            },
+          }),
       fsync: options.fsync !== false,
       client: clientOptionsFromEnv(),
     },
