@@ -191,6 +191,10 @@ function checkOptions(options: GatewayOptions): void {
   }
 }
 
+/** Whether a (pino) logger writes info lines; loggers without `isLevelEnabled` are assumed to. */
+const infoEnabled = (log: object): boolean =>
+  (log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.("info") !== false;
+
 /**
  * Request logs without query strings (the callback's `code` and `state`), and with the account of
  * `/auth/providers/:account` as its audit label (pseudonym unless `audit.clearAccounts`).
@@ -213,7 +217,8 @@ const requestSerializer =
 /**
  * Creates the token gateway: a Fastify app serving `POST /auth/init`, `GET /auth/callback/:provider`,
  * `GET /auth/status/:sessionId`, `POST /auth/token`, `GET /auth/providers/:account`, `DELETE /auth/revoke`,
- * `GET /health` and `GET /openapi.json`. Bodies are validated with zod both ways; API keys (SHA-256 at
+ * `GET /health` and `GET /openapi.json`. Requests are validated with zod; answers are written from the same
+ * zod schemas (fast-json-stringify: declared fields only); API keys (SHA-256 at
  * rest, constant-time comparison) guard everything but the callback and health; one rate-limit bucket per
  * key; no CORS unless `corsOrigins`; helmet's security headers with a `default-src 'none'` CSP.
  *
@@ -251,6 +256,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       app.log.info({ audit: event }, "audit");
     },
     clock,
+    // Nothing to build when no log line, no metric and no hook would receive the event.
+    () => metrics !== undefined || (logger !== false && infoEnabled(app.log)),
   );
   const logger =
     options.logger === undefined || options.logger === false
