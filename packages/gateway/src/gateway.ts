@@ -352,9 +352,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await app.register(cors, { origin: [...options.corsOrigins], methods: ["GET", "POST", "DELETE"] });
   }
   app.addHook("onRequest", (request, reply, done) => {
-    // Tokens, sessions and the callback page must never be cached, nor sniffed.
+    // Tokens, sessions and the callback page must never be cached (nor sniffed: the onSend hook below).
     reply.header("cache-control", "no-store");
-    reply.header("x-content-type-options", "nosniff");
     const config = request.routeOptions.config as { public?: boolean; clientAuth?: boolean } | undefined;
     if (config?.public === true) return done();
     const now = clock();
