@@ -35,6 +35,7 @@ import {
 import { identityScopesOf } from "./lib/identity-scopes.js";
 import { type GatewayMetricsOptions, gatewayMetrics } from "./lib/metrics.js";
 import { swaggerOptions } from "./lib/openapi.js";
+import { type RequestLog, requestLogController } from "./lib/request-log.js";
 import { registerCallback, registerRoutes } from "./lib/routes.js";
 import { canonicalScopes } from "./lib/scope-names.js";
 import { presentedKey, registerTokenExchange } from "./lib/token-exchange.js";
@@ -99,6 +100,14 @@ export interface GatewayOptions {
   readonly corsOrigins?: readonly string[];
   /** Fastify's logger (`true`, or pino options). Query strings are never logged. @default false */
   readonly logger?: boolean | Readonly<Record<string, unknown>>;
+  /**
+   * With a logger, which requests get a `request completed` line (method, path, status, time):
+   * `"failures"` (status ≥ 400) or `"all"` (Fastify's own two lines per request). Successful requests
+   * are already in the log through their audit event (`token_served`, ...); two more lines per request
+   * cost about as much as the rest of a cached `POST /auth/token`.
+   * @default "failures"
+   */
+  readonly requestLog?: RequestLog;
   /** Trust `X-Forwarded-For` (behind a load balancer) for the callback's per-IP rate limit. @default false */
   readonly trustProxy?: boolean;
   /** Largest request body, in bytes. @default 16384 */
@@ -175,6 +184,9 @@ function checkOptions(options: GatewayOptions): void {
   positive("rateLimit.timeWindowMs", options.rateLimit?.timeWindowMs);
   positive("authorizationTtlMs", options.authorizationTtlMs);
   positive("bodyLimit", options.bodyLimit);
+  if (options.requestLog !== undefined && options.requestLog !== "failures" && options.requestLog !== "all") {
+    throw new GatewayConfigError('requestLog must be "failures" or "all".');
+  }
   positive("sweepIntervalMs", options.sweepIntervalMs, true);
   positive("maxPendingPerKey", options.maxPendingPerKey);
   positive("failedAuthLimit.max", options.failedAuthLimit?.max);
@@ -269,6 +281,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app: FastifyInstance = Fastify({
     logger: logger as boolean | Record<string, unknown> as NonNullable<FastifyServerOptions["logger"]>,
+    logController: requestLogController(options.requestLog ?? "failures"),
     trustProxy: options.trustProxy === true,
     bodyLimit: options.bodyLimit ?? 16_384,
     // Accounts travel in GET /auth/providers/:account (emails reach 254 characters).
