@@ -1,4 +1,7 @@
 // Load test of POST /auth/token (credentials served from the record cache after a warm-up that reads each) with autocannon, loopback only, bounded: ACCOUNTS accounts,
+// (The file store reports no changes, so core caches its records for 1 s only (`refresh.cacheMs`): at
+// 1000 accounts each is read from disk again about once a second, ~1000 file reads/s under load. That,
+// not the gateway, is why the file rows are slower than Postgres; CACHE_MS=60000 shows the difference.)
 // CONNECTIONS connections, DURATION seconds per run, on the file store and on Postgres, against a bare
 // Fastify route returning the same JSON (the baseline, measured in the same run).
 // Run with `pnpm bench` after `pnpm build`. Postgres: CREDSTACK_TEST_PG_URL, else a throwaway server.

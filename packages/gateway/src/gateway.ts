@@ -399,7 +399,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await app.register(rateLimit, {
     global: true,
-    max: (request) => apiKeyOf.get(request)?.rateLimit ?? defaultMax,
+    // A number when no key has its own limit: the plugin then skips a lookup and an await per request.
+    max: (options.apiKeys ?? []).some((entry) => entry?.rateLimit !== undefined)
+      ? (request) => apiKeyOf.get(request)?.rateLimit ?? defaultMax
+      : defaultMax,
     timeWindow: options.rateLimit?.timeWindowMs ?? 60_000,
     keyGenerator: (request) => {
       const key = apiKeyOf.get(request);
