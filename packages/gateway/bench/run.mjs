@@ -132,7 +132,13 @@ async function interleaved(pgUrl) {
     const runs = { bare: [], gateway: [] };
     for (let round = 0; round < Number(process.env.ROUNDS ?? 3); round++) {
       const order = round % 2 === 0 ? ["bare", "gateway"] : ["gateway", "bare"];
-      for (const side of order) runs[side].push(await load((side === "bare" ? bare : gateway).url));
+      for (const side of order) {
+        const result = await load((side === "bare" ? bare : gateway).url);
+        runs[side].push(result);
+        console.error(
+          `round ${round + 1}, ${side}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms`,
+        );
+      }
     }
     return { baseline: summary(runs.bare), postgres: summary(runs.gateway) };
   } finally {
