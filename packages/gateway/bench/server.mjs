@@ -1,6 +1,6 @@
 // The process under load for bench/run.mjs: a gateway (or, for the baseline, a bare Fastify route) on a
 // random loopback port, with ACCOUNTS cached credentials seeded. Prints {"url": ...} when ready.
-import { mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { aesGcmCipher, generateKey } from "@credstack/storage";
@@ -98,6 +98,10 @@ if (KIND === "baseline") {
           },
         }),
     rateLimit: { max: 100_000_000 },
+    // LOGGER=1: the logger on, as the credstack-gateway binary has it, writing to /dev/null.
+    ...(process.env.LOGGER === "1"
+      ? { logger: { level: "info", stream: createWriteStream("/dev/null") } }
+      : {}),
     ...(process.env.CACHE_MS === undefined ? {} : { refresh: { cacheMs: Number(process.env.CACHE_MS) } }),
     // Default settings: the expired-transaction sweeper runs as in production, and the record cache has
     // core's default lifetime (60 s on stores that report changes) unless CACHE_MS says otherwise.

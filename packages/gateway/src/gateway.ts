@@ -35,6 +35,7 @@ import {
 import { identityScopesOf } from "./lib/identity-scopes.js";
 import { type GatewayMetricsOptions, gatewayMetrics } from "./lib/metrics.js";
 import { swaggerOptions } from "./lib/openapi.js";
+import { type RequestLog, requestLogController } from "./lib/request-log.js";
 import { registerCallback, registerRoutes } from "./lib/routes.js";
 import { canonicalScopes } from "./lib/scope-names.js";
 import { presentedKey, registerTokenExchange } from "./lib/token-exchange.js";
@@ -99,6 +100,14 @@ export interface GatewayOptions {
   readonly corsOrigins?: readonly string[];
   /** Fastify's logger (`true`, or pino options). Query strings are never logged. @default false */
   readonly logger?: boolean | Readonly<Record<string, unknown>>;
+  /**
+   * With a logger, which requests get a `request completed` line (method, path, status, time):
+   * `"failures"` (status ≥ 400) or `"all"` (Fastify's own two lines per request). Successful requests
+   * are already in the log through their audit event (`token_served`, ...); two more lines per request
+   * cost about as much as the rest of a cached `POST /auth/token`.
+   * @default "failures"
+   */
+  readonly requestLog?: RequestLog;
   /** Trust `X-Forwarded-For` (behind a load balancer) for the callback's per-IP rate limit. @default false */
   readonly trustProxy?: boolean;
   /** Largest request body, in bytes. @default 16384 */
@@ -175,6 +184,9 @@ function checkOptions(options: GatewayOptions): void {
   positive("rateLimit.timeWindowMs", options.rateLimit?.timeWindowMs);
   positive("authorizationTtlMs", options.authorizationTtlMs);
   positive("bodyLimit", options.bodyLimit);
+  if (options.requestLog !== undefined && options.requestLog !== "failures" && options.requestLog !== "all") {
+    throw new GatewayConfigError('requestLog must be "failures" or "all".');
+  }
   positive("sweepIntervalMs", options.sweepIntervalMs, true);
   positive("maxPendingPerKey", options.maxPendingPerKey);
   positive("failedAuthLimit.max", options.failedAuthLimit?.max);
@@ -190,6 +202,10 @@ function checkOptions(options: GatewayOptions): void {
     }
   }
 }
+
+/** Whether a (pino) logger writes info lines; loggers without `isLevelEnabled` are assumed to. */
+const infoEnabled = (log: object): boolean =>
+  (log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.("info") !== false;
 
 /**
  * Request logs without query strings (the callback's `code` and `state`), and with the account of
@@ -213,7 +229,8 @@ const requestSerializer =
 /**
  * Creates the token gateway: a Fastify app serving `POST /auth/init`, `GET /auth/callback/:provider`,
  * `GET /auth/status/:sessionId`, `POST /auth/token`, `GET /auth/providers/:account`, `DELETE /auth/revoke`,
- * `GET /health` and `GET /openapi.json`. Bodies are validated with zod both ways; API keys (SHA-256 at
+ * `GET /health` and `GET /openapi.json`. Requests are validated with zod; answers are written from the same
+ * zod schemas (fast-json-stringify: declared fields only); API keys (SHA-256 at
  * rest, constant-time comparison) guard everything but the callback and health; one rate-limit bucket per
  * key; no CORS unless `corsOrigins`; helmet's security headers with a `default-src 'none'` CSP.
  *
@@ -251,6 +268,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       app.log.info({ audit: event }, "audit");
     },
     clock,
+    // Nothing to build when no log line, no metric and no hook would receive the event.
+    () => metrics !== undefined || (logger !== false && infoEnabled(app.log)),
   );
   const logger =
     options.logger === undefined || options.logger === false
@@ -262,6 +281,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app: FastifyInstance = Fastify({
     logger: logger as boolean | Record<string, unknown> as NonNullable<FastifyServerOptions["logger"]>,
+    logController: requestLogController(options.requestLog ?? "failures"),
     trustProxy: options.trustProxy === true,
     bodyLimit: options.bodyLimit ?? 16_384,
     // Accounts travel in GET /auth/providers/:account (emails reach 254 characters).
@@ -345,9 +365,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await app.register(cors, { origin: [...options.corsOrigins], methods: ["GET", "POST", "DELETE"] });
   }
   app.addHook("onRequest", (request, reply, done) => {
-    // Tokens, sessions and the callback page must never be cached, nor sniffed.
+    // Tokens, sessions and the callback page must never be cached (nor sniffed: the onSend hook below).
     reply.header("cache-control", "no-store");
-    reply.header("x-content-type-options", "nosniff");
     const config = request.routeOptions.config as { public?: boolean; clientAuth?: boolean } | undefined;
     if (config?.public === true) return done();
     const now = clock();
@@ -380,7 +399,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await app.register(rateLimit, {
     global: true,
-    max: (request) => apiKeyOf.get(request)?.rateLimit ?? defaultMax,
+    // A number when no key has its own limit: the plugin then skips a lookup and an await per request.
+    max: (options.apiKeys ?? []).some((entry) => entry?.rateLimit !== undefined)
+      ? (request) => apiKeyOf.get(request)?.rateLimit ?? defaultMax
+      : defaultMax,
     timeWindow: options.rateLimit?.timeWindowMs ?? 60_000,
     keyGenerator: (request) => {
       const key = apiKeyOf.get(request);

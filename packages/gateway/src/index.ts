@@ -31,5 +31,6 @@ export type { GatewayDelegation } from "./lib/access.js";
 export { type ApiKeyEntry, type ApiKeyMode, generateApiKey, hashApiKey } from "./lib/api-keys.js";
 export type { AuditEvent, AuditEventType, GatewayAuditOptions } from "./lib/audit.js";
 export type { GatewayMetricsOptions } from "./lib/metrics.js";
+export type { RequestLog } from "./lib/request-log.js";
 export { type RunGatewayOptions, type RunningGateway, readApiKeysFile, runGateway } from "./run.js";
 export { type OpenedStore, openStore } from "./store-uri.js";

@@ -25,7 +25,10 @@ export interface RunGatewayOptions {
   readonly cwd?: string;
   /** Where start-up notes go (the URL, a created API key). @default process.stderr */
   readonly print?: (line: string) => void;
-  /** Fastify logging. @default true unless CREDSTACK_GATEWAY_LOG=off */
+  /**
+   * Fastify logging. `CREDSTACK_GATEWAY_LOG=all` also logs every request (`requestLog: "all"`); by default
+   * failed requests only (successful ones are in the audit events). @default true unless CREDSTACK_GATEWAY_LOG=off
+   */
   readonly logger?: boolean;
   /**
    * Reload the store keys on `SIGHUP` (and when the key-ring file or a key file changes, checked every
@@ -154,6 +157,7 @@ export async function runGateway(options: RunGatewayOptions = {}): Promise<Runni
       providers: resolved.providers,
       apiKeys,
       logger: options.logger ?? env.CREDSTACK_GATEWAY_LOG !== "off",
+      ...(env.CREDSTACK_GATEWAY_LOG === "all" ? { requestLog: "all" as const } : {}),
     });
     const url = await gateway.listen({ host: resolved.host, port: resolved.port });
     print(

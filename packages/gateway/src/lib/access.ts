@@ -82,8 +82,8 @@ export function accessControl(
   };
 
   async function identityOf(request: FastifyRequest, key: ApiKeyEntry, subjectToken?: string) {
-    const token = subjectToken ?? bearerOf(request);
     if (key.mode !== "delegated" && subjectToken === undefined) return undefined;
+    const token = subjectToken ?? bearerOf(request);
     if (verifier === undefined) {
       return refuse(
         key,
@@ -114,7 +114,11 @@ export function accessControl(
     delegation: verifier !== undefined,
     identityOf,
     async check(request, key, provider, requested, subjectToken) {
-      const identity = await identityOf(request, key, subjectToken);
+      // Service and unrestricted keys without a subject token have no identity: no await for it.
+      const identity =
+        key.mode !== "delegated" && subjectToken === undefined
+          ? undefined
+          : await identityOf(request, key, subjectToken);
       let account: string | undefined = requested;
       if (identity !== undefined) {
         const links = (await delegation?.accountLinks?.get(identity.id)) ?? {

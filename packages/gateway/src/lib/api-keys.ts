@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, hash, randomBytes, timingSafeEqual } from "node:crypto";
 import { GatewayConfigError } from "../errors.js";
 
 /**
@@ -138,7 +138,8 @@ export function apiKeyTable(entries: readonly ApiKeyEntry[]): ApiKeyTable {
     size: decoded.length,
     find(presented) {
       if (typeof presented !== "string" || presented.length === 0 || presented.length > 512) return undefined;
-      const digest = createHash("sha256").update(presented, "utf8").digest();
+      // One-shot hash: no Hash object per request.
+      const digest = hash("sha256", presented, "buffer");
       let found: ApiKeyEntry | undefined;
       // Every entry is compared (no early exit), each in constant time.
       for (const { entry, digest: expected } of decoded) {

@@ -57,21 +57,40 @@ export interface AuditTrail {
   label(account: string): string;
 }
 
-/** @internal */
+/** Most pseudonyms remembered (an HMAC per served token otherwise); beyond, the oldest is forgotten. */
+const maxLabels = 10_000;
+
+/**
+ * @param sinks Whether anything receives events besides `options.onEvent` (the log at info level,
+ *   metrics); checked per event. Without a receiver an event is not built (no pseudonym, no copy).
+ * @internal
+ */
 export function auditTrail(
   options: GatewayAuditOptions | undefined,
   log: (event: AuditEvent) => void,
   clock: () => number,
+  sinks: () => boolean = () => true,
 ): AuditTrail {
   const key = options?.pseudonymKey ?? randomBytes(32).toString("base64url");
   const clear = options?.clearAccounts === true;
-  const label = (value: string) =>
-    clear
-      ? value
-      : `acct_${createHmac("sha256", key).update(accountKey(value)).digest("base64url").slice(0, 22)}`;
+  const onEvent = options?.onEvent;
+  // Pseudonyms of recent accounts: the same few accounts are served over and over. The map holds what
+  // the record cache holds anyway (accounts), never a secret.
+  const labels = new Map<string, string>();
+  const label = (value: string) => {
+    if (clear) return value;
+    let found = labels.get(value);
+    if (found === undefined) {
+      found = `acct_${createHmac("sha256", key).update(accountKey(value)).digest("base64url").slice(0, 22)}`;
+      if (labels.size >= maxLabels) labels.delete(labels.keys().next().value as string);
+      labels.set(value, found);
+    }
+    return found;
+  };
   return {
     label,
     emit(event) {
+      if (onEvent === undefined && !sinks()) return;
       const full: AuditEvent = {
         ...event,
         time: clock(),
@@ -80,7 +99,7 @@ export function auditTrail(
       };
       log(full);
       try {
-        options?.onEvent?.(full);
+        onEvent?.(full);
       } catch {
         // A failing hook must not fail the request.
       }

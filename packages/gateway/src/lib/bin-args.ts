@@ -14,7 +14,7 @@ listens on $CREDSTACK_GATEWAY_HOST:$CREDSTACK_GATEWAY_PORT. On the embedded file
 configured API keys it creates one, prints it once and keeps its hash in the store directory.
 Environment: CREDSTACK_STORE, CREDSTACK_KEY, CREDSTACK_KEY_FILE, CREDSTACK_PG_POOL,
 CREDSTACK_GATEWAY_CONFIG, CREDSTACK_GATEWAY_HOST, CREDSTACK_GATEWAY_PORT, CREDSTACK_GATEWAY_PUBLIC_URL,
-CREDSTACK_GATEWAY_API_KEYS, CREDSTACK_GATEWAY_API_KEYS_FILE, CREDSTACK_GATEWAY_LOG=off.
+CREDSTACK_GATEWAY_API_KEYS, CREDSTACK_GATEWAY_API_KEYS_FILE, CREDSTACK_GATEWAY_LOG=off|all.
 --help and --version print and exit: they start nothing and write no file.
 Exit codes: 0 ok (also after SIGINT/SIGTERM), 1 failed to start, 2 usage.`;
 

@@ -119,8 +119,8 @@ export async function tokenFor(
   names: readonly string[],
   forceRefresh: boolean,
 ): Promise<TokenOutcome> {
-  const startedFlow = flowStarter(context);
-  const scopes = [...names, ...context.identityScopes(provider)];
+  const identityScopes = context.identityScopes(provider);
+  const scopes = identityScopes.length === 0 ? names : [...names, ...identityScopes];
   let result: Awaited<ReturnType<Resolver["resolve"]>>;
   try {
     result = await context.resolverOf(access.key).resolve({
@@ -149,7 +149,7 @@ export async function tokenFor(
     return {
       kind: "credential_unreadable",
       reasons: ["the stored credential cannot be read"],
-      started: await startedFlow(access, provider, begun.flows, begun.missingScopes),
+      started: await flowStarter(context)(access, provider, begun.flows, begun.missingScopes),
     };
   }
   if (result.kind === "token") {
@@ -173,7 +173,7 @@ export async function tokenFor(
     return {
       kind: "authorization_required",
       reasons: [...result.reasons],
-      started: await startedFlow(access, provider, result.flows, result.missingScopes),
+      started: await flowStarter(context)(access, provider, result.flows, result.missingScopes),
     };
   }
   throw new HttpFailure(500, "internal_error", `The resolver answered ${result.error}.`);
