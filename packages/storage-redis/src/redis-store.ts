@@ -161,9 +161,12 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
     async get(key) {
       const normal = normalizeKey(key);
       const recordKey = layout.recordKey(normal);
-      const fields = await run("HGETALL", () => client.hgetallBuffer(recordKey));
-      if (fields.version === undefined && Object.keys(fields).length === 0) return undefined;
+      const reply = run("HGETALL", () => client.hgetallBuffer(recordKey));
+      // Made while Redis answers (it depends on the key alone): at one call in flight, work done before
+      // the reply costs no latency, work after it does.
       const where = whereOf(recordKey);
+      const fields = await reply;
+      if (fields.version === undefined && Object.keys(fields).length === 0) return undefined;
       const { columns, sealed } = fromFields(fields, where);
       // Awaited here: returning the promise from an async function costs extra microtask turns.
       return await openRecord(normal, columns, sealed, cipher, { location: where });

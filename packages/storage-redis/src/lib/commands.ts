@@ -43,6 +43,17 @@ export function commandRunner(client: RedisClient, timeoutMs: number, isClosed: 
   /** `send()` with one deadline for the whole wait (no `Promise.race`: this runs on every call). */
   const sendWithin = <T>(what: string, send: () => Promise<T>, waitReady: boolean): Promise<T> =>
     new Promise<T>((resolve, reject) => {
+      // A ready client: the command goes out first and its deadline is set while Redis answers (the
+      // bookkeeping then adds no latency); the deadline still bounds the wait for the reply.
+      let sent: Promise<T> | undefined;
+      if (!waitReady) {
+        try {
+          sent = send();
+        } catch (error) {
+          reject(failure(what, error));
+          return;
+        }
+      }
       let expired = false;
       const deadline = timed(() => {
         expired = true;
@@ -57,8 +68,8 @@ export function commandRunner(client: RedisClient, timeoutMs: number, isClosed: 
         reject(failure(what, error));
       };
       try {
-        if (!waitReady) {
-          send().then(ok, fail);
+        if (sent !== undefined) {
+          sent.then(ok, fail);
           return;
         }
         if (client.status === "wait") client.connect().catch(() => {});
