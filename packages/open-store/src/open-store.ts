@@ -88,7 +88,7 @@ const noReload = async (): Promise<KeyReload> => {
 
 /**
  * Opens the store a URI names with the keys of {@link KeySources} — the one opener of the CLI, the
- * gateway and `@credstack/compat`. URIs: `file:./dir`, `memory:`, `postgres://…[?table=&schema=]`,
+ * gateway and `@credstack/compat`. URIs: `file:./dir`, `memory:`, `postgres://…[?table=&schema=&preparedStatements=false]`,
  * `redis://…[?prefix=]` / `rediss://…`; `legacy:` is refused (read-only: import it). The Postgres and
  * Redis adapters, their drivers and KMS are optional peers loaded only when used; a missing one is a
  * {@link StoreConfigError} saying what to install.
@@ -224,6 +224,7 @@ async function backendOf(uri: StoreUri, cipher: Cipher, options: OpenStoreOption
         cipher,
         ...(uri.table === undefined ? {} : { table: uri.table }),
         ...(uri.schema === undefined ? {} : { schema: uri.schema }),
+        ...(uri.preparedStatements === undefined ? {} : { preparedStatements: uri.preparedStatements }),
         ...(client.poolSize === undefined ? {} : { maxConnections: client.poolSize }),
         ...(client.timeoutMs === undefined
           ? {}

@@ -41,6 +41,21 @@ describe("parseStoreUri", () => {
     expect(() => parseStoreUri("file:")).toThrow(/needs a directory/);
   });
 
+  it("takes preparedStatements=true|false off a postgres URI", () => {
+    expect(parseStoreUri("postgres://h/db?preparedStatements=false&sslmode=disable")).toEqual({
+      kind: "postgres",
+      connectionString: "postgres://h/db?sslmode=disable",
+      preparedStatements: false,
+    });
+    expect(parseStoreUri("postgres://h/db?preparedStatements=true")).toMatchObject({ preparedStatements: true });
+    expect(describeStoreUri(parseStoreUri("postgres://h/db?preparedStatements=false"))).toBe(
+      "postgres://h/db (preparedStatements=false)",
+    );
+    expect(() => parseStoreUri("postgres://h/db?preparedStatements=no")).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_CONFIG" }),
+    );
+  });
+
   it("resolves relative paths against cwd", () => {
     expect(parseStoreUri("file:./dir", { cwd: "/srv/app" })).toEqual({ kind: "file", dir: "/srv/app/dir" });
     expect(parseStoreUri("file:///abs", { cwd: "/srv/app" })).toEqual({ kind: "file", dir: "/abs" });

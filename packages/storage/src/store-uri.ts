@@ -10,10 +10,18 @@ export type StoreUri =
   | { readonly kind: "memory" }
   | {
       readonly kind: "postgres";
-      /** The connection string without credstack's own parameters (`table`, `schema`). */
+      /**
+       * The connection string without credstack's own parameters (`table`, `schema`,
+       * `preparedStatements`).
+       */
       readonly connectionString: string;
       readonly table?: string;
       readonly schema?: string;
+      /**
+       * `?preparedStatements=false` turns off named prepared statements (for a pooler that does not keep
+       * them per client, e.g. PgBouncer in transaction mode); absent means the store's default (on).
+       */
+      readonly preparedStatements?: boolean;
     }
   | {
       readonly kind: "redis";
@@ -79,7 +87,7 @@ function takeParams(text: string, names: readonly string[]): { url: string; para
 }
 
 /**
- * Parses a store URI: `file:./dir`, `memory:`, `postgres://…[?table=…&schema=…]`,
+ * Parses a store URI: `file:./dir`, `memory:`, `postgres://…[?table=…&schema=…&preparedStatements=false]`,
  * `redis://…[?prefix=…]` (or `rediss://`) and `legacy:./credentials` (the legacy directory, read-only).
  * Table and schema names are checked against what `@credstack/storage-postgres` accepts, Redis prefixes
  * against what `@credstack/storage-redis` accepts.
@@ -99,7 +107,7 @@ export function parseStoreUri(text: string, options: ParseStoreUriOptions = {}):
   if (lower.startsWith("legacy:")) return { kind: "legacy", dir: pathOf(trimmed, "legacy:", cwd) };
   if (lower === "memory:" || lower === "memory://") return { kind: "memory" };
   if (lower.startsWith("postgres://") || lower.startsWith("postgresql://")) {
-    const { url, params } = takeParams(trimmed, ["table", "schema"]);
+    const { url, params } = takeParams(trimmed, ["table", "schema", "preparedStatements"]);
     if (new URL(url).hostname === "")
       throw new StoreUriError(`Store URI ${redactStoreUri(trimmed)} has no host.`);
     const table = params.get("table");
@@ -114,11 +122,16 @@ export function parseStoreUri(text: string, options: ParseStoreUriOptions = {}):
         `schema=${JSON.stringify(schema)} must match [a-z_][a-z0-9_]*, at most 63 characters.`,
       );
     }
+    const prepared = params.get("preparedStatements");
+    if (prepared !== undefined && prepared !== "true" && prepared !== "false") {
+      throw new StoreUriError(`preparedStatements=${JSON.stringify(prepared)} must be true or false.`);
+    }
     return {
       kind: "postgres",
       connectionString: url,
       ...(table === undefined ? {} : { table }),
       ...(schema === undefined ? {} : { schema }),
+      ...(prepared === undefined ? {} : { preparedStatements: prepared === "true" }),
     };
   }
   if (lower.startsWith("redis://") || lower.startsWith("rediss://")) {
@@ -146,7 +159,11 @@ export function describeStoreUri(uri: StoreUri): string {
     case "memory":
       return "memory:";
     case "postgres": {
-      const extra = [uri.schema && `schema=${uri.schema}`, uri.table && `table=${uri.table}`].filter(Boolean);
+      const extra = [
+        uri.schema && `schema=${uri.schema}`,
+        uri.table && `table=${uri.table}`,
+        uri.preparedStatements === false && "preparedStatements=false",
+      ].filter(Boolean);
       return `${redactStoreUri(uri.connectionString)}${extra.length > 0 ? ` (${extra.join(", ")})` : ""}`;
     }
     case "redis":
