@@ -47,7 +47,9 @@ describe("parseStoreUri", () => {
       connectionString: "postgres://h/db?sslmode=disable",
       preparedStatements: false,
     });
-    expect(parseStoreUri("postgres://h/db?preparedStatements=true")).toMatchObject({ preparedStatements: true });
+    expect(parseStoreUri("postgres://h/db?preparedStatements=true")).toMatchObject({
+      preparedStatements: true,
+    });
     expect(describeStoreUri(parseStoreUri("postgres://h/db?preparedStatements=false"))).toBe(
       "postgres://h/db (preparedStatements=false)",
     );
