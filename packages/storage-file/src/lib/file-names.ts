@@ -56,10 +56,13 @@ export function parseFileName(
   if (!stem.startsWith("c-")) return undefined;
   const bytes = base32Decode(stem.slice(2));
   if (bytes === undefined) return undefined;
-  const text = Buffer.from(bytes).toString("utf8");
-  const separator = text.indexOf("\u0000");
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const separator = buffer.indexOf(0); // only U+0000 has a 0 byte in UTF-8: the same split as on the text
   if (separator < 0) return undefined;
-  const key = { provider: text.slice(0, separator), account: text.slice(separator + 1) };
+  // Each part decoded on its own, not sliced from the whole text: a listing keeps every key, and a slice
+  // keeps the whole text alive beside it (bench/list-memory.mjs).
+  const provider = buffer.toString("utf8", 0, separator);
+  const key = { provider, account: buffer.toString("utf8", separator + 1) };
   // Only names this store writes: valid provider, account already in normal form, canonical bytes.
   if (!providerPattern.test(key.provider)) return undefined;
   try {

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compareKeys } from "@credstack/storage";
 import { afterEach, describe, expect, it } from "vitest";
 import { fileNameOf } from "./file-names.js";
-import { keyListing } from "./list-keys.js";
+import { keyListing, listKeys } from "./list-keys.js";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -40,5 +41,30 @@ describe("keyListing", () => {
     const list = keyListing(dir); // real time: the directory changed just now
     const first = await list();
     expect(await list()).not.toBe(first);
+  });
+});
+
+describe("listKeys", () => {
+  it("decodes every part of a name: providers, non-ASCII accounts, order", async () => {
+    const dir = tempDir();
+    const keys = [
+      { provider: "microsoft", account: "zoë@example.com" },
+      { provider: "google", account: "b@x.com" },
+      { provider: "google", account: "ä😀@x.com" },
+      { provider: "google", account: "a@x.com" },
+      { provider: "goog", account: "a@x.com" },
+    ];
+    for (const key of keys) writeFileSync(join(dir, fileNameOf(key).name), "{}");
+    expect(await listKeys(dir)).toEqual([...keys].sort(compareKeys));
+  });
+});
+
+describe("keyListing errors", () => {
+  it("rejects (does not throw synchronously) when the directory is gone", async () => {
+    const dir = tempDir();
+    const list = keyListing(dir);
+    rmSync(dir, { recursive: true, force: true });
+    const listing = list();
+    await expect(listing).rejects.toMatchObject({ code: "ENOENT" });
   });
 });
