@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-import { main } from "./main.js";
+import { boundHeapGrowth } from "./lib/heap-limits.js";
+
+// Before the commands load: bounds the peak memory of bulk commands (see boundHeapGrowth).
+boundHeapGrowth();
+const { main } = await import("./main.js");
 
 // Node 20 is a supported runtime (engines). The AWS SDK's notice on it — its releases after the first
 // week of January 2027 require Node 22 — is for whoever upgrades the SDK (docs/kms.md, "Node versions"),
