@@ -28,7 +28,7 @@ import { commandRunner } from "./lib/commands.js";
 import { getManyHashes } from "./lib/get-many.js";
 import { clip, keyLayout } from "./lib/keys.js";
 import { listKeys } from "./lib/list-keys.js";
-import { announce, channelOf, subscribeToChanges } from "./lib/notify.js";
+import { announce, announceMany, channelOf, subscribeToChanges } from "./lib/notify.js";
 import { fromFields, toFields } from "./lib/record-hash.js";
 import { deleteScript, type RedisClient, releaseScript, runScript, writeScript } from "./lib/scripts.js";
 import { writeMany } from "./lib/write-many.js";
@@ -258,12 +258,13 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
         (record) => writeArgs(record, "newer", 0, false),
         location,
       );
+      const written: [CredentialKey, number][] = [];
       outcomes.forEach((outcome, index) => {
         const record = records[index];
-        if (outcome === "written" && record !== undefined) {
-          announce(client, channel, normalizeKey(record), record.version);
-        }
+        if (outcome === "written" && record !== undefined)
+          written.push([normalizeKey(record), record.version]);
       });
+      announceMany(client, channel, written);
       return outcomes;
     },
 

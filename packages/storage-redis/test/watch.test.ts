@@ -75,4 +75,36 @@ describe("watch (pub/sub)", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(seen.changes).toEqual([]);
   });
+
+  it("reports every record a putMany wrote (batched announcements), and a message of unknown shape as a gap", async () => {
+    const writer = await open();
+    const reader = await open();
+    const seen = recorder();
+    const stop = await reader.store.watch?.(seen.listener);
+    await seen.until(1);
+    const now = Date.now();
+    const records = Array.from({ length: 150 }, (_, i) => ({
+      provider: "bulk",
+      account: `User${i}@Example.com`,
+      accessToken: `t${i}`,
+      tokenType: "Bearer",
+      scopes: [],
+      createdAt: now,
+      updatedAt: now,
+      version: 3,
+    }));
+    const outcomes = await writer.store.putMany?.(records);
+    expect(outcomes?.every((outcome) => outcome === "written")).toBe(true);
+    expect(await seen.until(150)).toEqual(
+      records.map((record) => ({
+        key: { provider: "bulk", account: record.account.toLowerCase() },
+        version: 3,
+      })),
+    );
+    // Skipped records (same version already stored) are not announced.
+    await writer.store.putMany?.(records.slice(0, 10));
+    await writer.client.publish(`{${prefix}}:changes`, JSON.stringify({ m: [["bulk"]] }));
+    expect(await seen.until(1)).toEqual([{}]);
+    await stop?.();
+  });
 });

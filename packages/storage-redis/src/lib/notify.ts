@@ -15,14 +15,52 @@ export function announce(client: RedisClient, channel: string, key: CredentialKe
   client.publish(channel, payload).catch(() => {});
 }
 
-function changeOf(message: string): StoreChange {
+/** Keys per batched announcement of {@link announceMany}. @internal */
+export const announcedPerMessage = 100;
+
+/**
+ * Announces writes of many keys (a `putMany`), {@link announcedPerMessage} per message
+ * (`{"m":[[provider, account, version], ...]}`) instead of one message per key. A subscriber that does
+ * not know this shape reads it as a change without a key (anything may have changed): safe, only less
+ * precise. Fire and forget, like {@link announce}. @internal
+ */
+export function announceMany(
+  client: RedisClient,
+  channel: string,
+  writes: readonly (readonly [key: CredentialKey, version: number])[],
+): void {
+  for (let start = 0; start < writes.length; start += announcedPerMessage) {
+    const batch = writes
+      .slice(start, start + announcedPerMessage)
+      .map(([key, version]) => [key.provider, key.account, version]);
+    client.publish(channel, JSON.stringify({ m: batch })).catch(() => {});
+  }
+}
+
+const versionOf = (value: unknown): number | undefined =>
+  typeof value === "number" && Number.isSafeInteger(value) ? value : undefined;
+
+/** The changes one message reports; a message of unknown shape reports a change without a key. */
+function changesOf(message: string): StoreChange[] {
   try {
-    const value = JSON.parse(message) as { p?: unknown; a?: unknown; v?: unknown };
-    if (typeof value.p !== "string" || typeof value.a !== "string") return {};
+    const value = JSON.parse(message) as { p?: unknown; a?: unknown; v?: unknown; m?: unknown };
+    if (Array.isArray(value.m)) {
+      const changes: StoreChange[] = [];
+      for (const entry of value.m as unknown[]) {
+        if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "string")
+          return [{}];
+        const key = { provider: entry[0], account: entry[1] };
+        const version = versionOf(entry[2]);
+        changes.push(version === undefined ? { key } : { key, version });
+      }
+      return changes;
+    }
+    if (typeof value.p !== "string" || typeof value.a !== "string") return [{}];
     const key = { provider: value.p, account: value.a };
-    return typeof value.v === "number" && Number.isSafeInteger(value.v) ? { key, version: value.v } : { key };
+    const version = versionOf(value.v);
+    return [version === undefined ? { key } : { key, version }];
   } catch {
-    return {};
+    return [{}];
   }
 }
 
@@ -59,7 +97,7 @@ export async function subscribeToChanges(
     report({});
   });
   subscriber.on("message", (from: string, message: string) => {
-    if (from === channel) report(changeOf(message));
+    if (from === channel) for (const change of changesOf(message)) report(change);
   });
   let stopped = false;
   await subscriber.subscribe(channel).catch(() => {});
