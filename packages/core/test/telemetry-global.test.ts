@@ -3,6 +3,7 @@ import { memoryTelemetry } from "@credstack/test-services/telemetry";
 import { metrics, trace } from "@opentelemetry/api";
 import { afterAll, describe, expect, it } from "vitest";
 import { createAuthorizer, createRefresher, createResolver, defaultChain } from "../src/index.js";
+import { loopbackProviders } from "./helpers/setup.js";
 
 afterAll(() => {
   trace.disable();
@@ -15,17 +16,7 @@ describe("the default path: the global providers of @opentelemetry/api", () => {
     trace.setGlobalTracerProvider(telemetry.tracerProvider);
     metrics.setGlobalMeterProvider(telemetry.meterProvider);
     const store = memoryStore();
-    const providers = {
-      test: {
-        issuer: "http://127.0.0.1:9",
-        authorization_endpoint: "http://127.0.0.1:9/auth",
-        token_endpoint: "http://127.0.0.1:9/token",
-        clientId: "c",
-        redirectUri: "http://127.0.0.1:9/cb",
-        scopes: "plain" as const,
-        allowInsecureRequests: true,
-      },
-    };
+    const providers = loopbackProviders;
     const refresher = createRefresher({ store, providers });
     const authorizer = createAuthorizer({ store, providers, refresher });
     const resolver = createResolver({ chain: defaultChain({ refresher, authorizer }), providers });

@@ -11,6 +11,7 @@ import {
   type ResolveResult,
   type Source,
 } from "../src/index.js";
+import { loopbackProviders } from "./helpers/setup.js";
 
 // Without an SDK the resolver leaves out the no-op spans and does not call unconfigured links: these
 // tests hold that this changes nothing a caller can see.
@@ -20,17 +21,7 @@ afterEach(() => {
   metrics.disable();
 });
 
-const providers = {
-  test: {
-    issuer: "http://127.0.0.1:9",
-    authorization_endpoint: "http://127.0.0.1:9/auth",
-    token_endpoint: "http://127.0.0.1:9/token",
-    clientId: "c",
-    redirectUri: "http://127.0.0.1:9/cb",
-    scopes: "plain" as const,
-    allowInsecureRequests: true,
-  },
-};
+const providers = loopbackProviders;
 const account = "dana@example.com";
 
 async function resolvers() {

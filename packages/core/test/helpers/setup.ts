@@ -15,6 +15,22 @@ import { manualClock } from "./clock.js";
 export const alice = "alice@example.com";
 export const testScopes = ["openid", "offline_access", "api:read"];
 
+/**
+ * One provider, `test`, whose endpoints are on loopback port 9 (discard), where nothing listens: for
+ * tests that never reach a token endpoint, only the resolver's wiring.
+ */
+export const loopbackProviders = {
+  test: {
+    issuer: "http://127.0.0.1:9",
+    authorization_endpoint: "http://127.0.0.1:9/auth",
+    token_endpoint: "http://127.0.0.1:9/token",
+    clientId: "c",
+    redirectUri: "http://127.0.0.1:9/cb",
+    scopes: "plain" as const,
+    allowInsecureRequests: true,
+  },
+};
+
 /** A resolver over a memory store with a manual clock, wired like production. */
 export function setup(
   providers: Record<string, ProviderConfig>,
