@@ -14,7 +14,6 @@ import {
   LeaseUnavailableError,
   type ListOptions,
   normalizeKey,
-  openRecord,
   type PutManyOutcome,
   type PutOptions,
   recordToWrite,
@@ -29,7 +28,7 @@ import { getManyHashes } from "./lib/get-many.js";
 import { clip, keyLayout } from "./lib/keys.js";
 import { listKeys } from "./lib/list-keys.js";
 import { announce, announceMany, channelOf, subscribeToChanges } from "./lib/notify.js";
-import { fromFields, toFields } from "./lib/record-hash.js";
+import { openFields, toFields } from "./lib/record-hash.js";
 import { deleteScript, type RedisClient, releaseScript, runScript, writeScript } from "./lib/scripts.js";
 import { writeMany } from "./lib/write-many.js";
 
@@ -165,11 +164,10 @@ export function redisStore(options: RedisStoreOptions): CredentialStore {
       // Made while Redis answers (it depends on the key alone): at one call in flight, work done before
       // the reply costs no latency, work after it does.
       const where = whereOf(recordKey);
-      const fields = await reply;
-      if (fields.version === undefined && Object.keys(fields).length === 0) return undefined;
-      const { columns, sealed } = fromFields(fields, where);
-      // Awaited here: returning the promise from an async function costs extra microtask turns.
-      return await openRecord(normal, columns, sealed, cipher, { location: where });
+      const opening = openFields(await reply, normal, where, cipher);
+      // Awaited here: returning the promise from an async function costs extra microtask turns. An empty
+      // hash (no record) is answered without an await.
+      return opening === undefined ? undefined : await opening;
     },
 
     getMany: (keys) => getManyHashes({ client, run, layout, cipher, location }, keys),

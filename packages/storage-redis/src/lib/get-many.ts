@@ -6,12 +6,11 @@ import {
   type GetManyResult,
   getEach,
   normalizeKey,
-  openRecord,
   StoreUnavailableError,
 } from "@credstack/storage";
 import type { RunCommand } from "./commands.js";
 import type { KeyLayout } from "./keys.js";
-import { fromFields } from "./record-hash.js";
+import { openFields } from "./record-hash.js";
 import type { RedisClient } from "./scripts.js";
 
 /** What `getMany` needs of its store. @internal */
@@ -40,9 +39,8 @@ function prepare(key: CredentialKey): Prepared {
 
 /**
  * `getMany()`: the `HGETALL` that `get()` sends, for every key in one pipeline, then each hash opened as
- * `get()` opens it ({@link fromFields}, then `openRecord` bound to the key). Every key of a store
- * carries the hash tag `{prefix}`, so one batch is one Redis Cluster slot and the pipeline works on a
- * `Cluster` too. A hash that fails to open, a key holding another type and an invalid key are that
+ * `get()` opens it ({@link openFields}). Every key of a store carries the hash tag `{prefix}`, so one
+ * batch is one Redis Cluster slot and the pipeline works on a `Cluster` too. A hash that fails to open, a key holding another type and an invalid key are that
  * key's `{ error }`; a Redis failure rejects the call (`ERR_STORE_UNAVAILABLE`). @internal
  */
 export async function getManyHashes(
@@ -80,11 +78,8 @@ export async function getManyHashes(
       const where = location(item.normal);
       if (fields === "wrong type")
         throw new CorruptRecordError("Stored key is not a credstack record.", where);
-      if (fields === undefined || (fields.version === undefined && Object.keys(fields).length === 0)) {
-        return undefined;
-      }
-      const { columns, sealed } = fromFields(fields, where);
-      return openRecord(item.normal, columns, sealed, cipher, { location: where });
+      if (fields === undefined) return undefined;
+      return openFields(fields, item.normal, where, cipher);
     },
     { concurrency: Math.max(1, prepared.length) },
   );

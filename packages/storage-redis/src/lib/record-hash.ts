@@ -1,4 +1,11 @@
-import { CorruptRecordError, type RecordColumns } from "@credstack/storage";
+import {
+  type Cipher,
+  CorruptRecordError,
+  type CredentialKey,
+  type CredentialRecord,
+  openRecord,
+  type RecordColumns,
+} from "@credstack/storage";
 
 /**
  * A record as its hash fields: `version` and `created` (decimal, read by the Lua scripts), `columns`
@@ -89,4 +96,26 @@ export function fromFields(
   own.version = version;
   own.createdAt = created;
   return { columns: own as unknown as RecordColumns, sealed };
+}
+
+/**
+ * The record in a stored hash (from HGETALL as buffers), as `get()` and `getMany()` open it: `undefined`
+ * for an empty hash (no such key), else {@link fromFields} and then `openRecord` bound to `normal`.
+ * Not `async`, so a caller that awaits it waits on `openRecord`'s own promise (no extra microtask turns on
+ * the hot path); a malformed hash therefore throws synchronously, which in the async callers is a
+ * rejection like any other.
+ * @param normal - The key in normal form (`normalizeKey`).
+ * @param location - Where the record is, for error messages.
+ * @throws CorruptRecordError when a field is missing or malformed.
+ * @internal
+ */
+export function openFields(
+  fields: Record<string, Buffer>,
+  normal: CredentialKey,
+  location: string,
+  cipher: Cipher,
+): Promise<CredentialRecord> | undefined {
+  if (fields.version === undefined && Object.keys(fields).length === 0) return undefined;
+  const { columns, sealed } = fromFields(fields, location);
+  return openRecord(normal, columns, sealed, cipher, { location });
 }
