@@ -1,8 +1,7 @@
 import { stat } from "node:fs/promises";
-import { hasKeys, keySourcesFromEnv } from "@credstack/open-store";
 import { describeStoreUri, listKeyFiles, memoryStore, type StoreUri } from "@credstack/storage";
 import { UsageError } from "../io.js";
-import { type CipherFlags, cipherFor, noCipherFlags } from "./cipher-options.js";
+import { type CipherFlags, cipherFor, keysGiven } from "./cipher-options.js";
 import { openExistingPostgresStore } from "./dry-run-postgres.js";
 import { type OpenedStore, openStore } from "./open-store.js";
 
@@ -43,7 +42,7 @@ async function directoryExists(dir: string): Promise<boolean> {
  */
 export async function openDryRunTarget(uri: StoreUri, flags: CipherFlags): Promise<OpenedStore> {
   if (uri.kind === "file") {
-    const keyed = !noCipherFlags(flags) || hasKeys(keySourcesFromEnv(process.env));
+    const keyed = keysGiven(flags);
     if (!(await directoryExists(uri.dir))) {
       if (keyed) await cipherFor(uri, flags, { create: false });
       return emptyStandIn(uri, "none (dry run: the store does not exist yet)");
