@@ -25,8 +25,9 @@ Each file's account is proven, never guessed: by the identity inside the credent
 bindings of .user_api_keys.json (or --user-keys/--oauth-identities), the only email its name can come
 from, or --mapping; contradicting evidence (a swapped file) is refused with ERR_INTEGRITY. The report
 says which evidence decided. Idempotent: credentials the target already holds in the same or a newer
-version are skipped. --dry-run creates nothing, not even a new target store. Legacy files are left
-untouched unless --shred.
+version are skipped. --dry-run leaves the target exactly as it was (no directory, key file, Postgres
+schema, table or migration; an existing target is only read). Legacy files are left untouched unless
+--shred.
 Exit 4 when some credential files could not be imported (ambiguous or failed).
 
 ${legacyOptionsHelp}`;

@@ -1,6 +1,13 @@
-import { addKeyFile, loadKeyFile, loadKeyFromEnv, loadOrCreateKeyFile } from "@credstack/storage";
+import { addKeyFile, cipherRing, loadOrCreateKeyFile } from "@credstack/storage";
 import { type CommandIO, exitCodes, UsageError } from "../io.js";
-import { aesCipherOf, cipherFlagsOf, noCipherFlags } from "../lib/cipher-options.js";
+import {
+  aesCipherOf,
+  type CipherChoice,
+  cipherFlagsOf,
+  cipherFor,
+  keysGiven,
+  sealingKmsKeyIdOf,
+} from "../lib/cipher-options.js";
 import { parseCommandArgs } from "../lib/command-args.js";
 import { openStore } from "../lib/open-store.js";
 import { resealAndReport } from "../lib/reseal-run.js";
@@ -12,10 +19,14 @@ export const rotateKeyUsage = `Usage: credstack rotate-key [--store URI] [--to-k
 
 Creates a new AES-256 key and re-seals every record under it while the store stays in use (each rewrite
 is a compare-and-set, so concurrent refreshes are never overwritten). Key files are never overwritten:
-- a file: store without cipher options keeps its keys in its directory: credstack.key, then
-  credstack.2.key, credstack.3.key, …; the newest seals, the older ones only open. rotate-key adds the next.
-- with --key-file/--key-env, pass --to-key-file FILE: created if missing (0600), used as is if it exists.
-  Afterwards open the store with --key-file FILE first, then the old keys until nothing uses them.
+- a file: store without cipher options or key variables keeps its keys in its directory: credstack.key,
+  then credstack.2.key, credstack.3.key, …; the newest seals, the older ones only open. rotate-key adds
+  the next.
+- with the current keys given as for every other command — --key-file/--key-env, or without cipher
+  options the environment: CREDSTACK_KEY (+ CREDSTACK_PREVIOUS_KEYS), CREDSTACK_KEY_FILE,
+  CREDSTACK_KEY_RING_FILE — pass --to-key-file FILE: created if missing (0600), used as is if it exists.
+  Afterwards seal with FILE first (--key-file FILE, CREDSTACK_KEY_FILE=FILE,… or the first line of the
+  key-ring file), keeping the old keys until nothing uses them.
 For KMS use credstack reencrypt --to-kms-key-id. --new-key-file FILE is the older spelling of
 --to-key-file and still accepted.`;
 
@@ -37,40 +48,37 @@ export async function runRotateKey(argv: readonly string[], io: CommandIO): Prom
   if (positionals.length > 0) throw new UsageError(`rotate-key takes no arguments.\n${rotateKeyUsage}`);
   const uri = parseStoreUri(storeUriOf(values));
   const flags = cipherFlagsOf(values);
-  if (flags.kmsKeyId !== undefined) {
+  if (sealingKmsKeyIdOf(flags) !== undefined) {
     throw new UsageError(
       "rotate-key makes AES keys; to move to another KMS key use credstack reencrypt --to-kms-key-id.",
     );
   }
   if (uri.kind === "legacy" || uri.kind === "memory")
     throw new UsageError(`rotate-key needs a sealed store, not ${uri.kind}:.`);
-  let cipher: { cipher: ReturnType<typeof aesCipherOf>; source: string } | undefined;
-  if (noCipherFlags(flags)) {
-    if (uri.kind !== "file") {
+  const target = values["to-key-file"];
+  let cipher: CipherChoice | undefined;
+  if (uri.kind === "file" && !keysGiven(flags)) {
+    if (target !== undefined) {
       throw new UsageError(
-        `A ${uri.kind} store needs --key-file/--key-env for its current key and --to-key-file.`,
-      );
-    }
-    if (values["to-key-file"] !== undefined) {
-      throw new UsageError(
-        "--to-key-file is for stores opened with --key-file; a file: store keeps its keys in its directory.",
+        "--to-key-file is for stores opened with key options or key variables; a file: store without them keeps its keys in its directory.",
       );
     }
     const created = await addKeyFile(uri.dir);
     io.err(`created key file ${created.path} (key id ${created.key.id}); older key files are kept`);
   } else {
-    const target = values["to-key-file"];
-    if (target === undefined)
-      throw new UsageError("With --key-file/--key-env, rotate-key needs --to-key-file FILE.");
-    const current = [
-      ...(flags.keyEnv === undefined ? [] : [loadKeyFromEnv(flags.keyEnv)]),
-      ...(await Promise.all(flags.keyFiles.map((path) => loadKeyFile(path)))),
-    ];
+    // The current keys, read as every other command reads them (flags, else the environment).
+    const current = await cipherFor(uri, flags, { create: false });
+    if (current === undefined) throw new UsageError(`rotate-key needs a sealed store, not ${uri.kind}:.`);
+    if (target === undefined) {
+      throw new UsageError(
+        "With --key-file/--key-env or key variables (CREDSTACK_KEY, CREDSTACK_KEY_FILE, CREDSTACK_KEY_RING_FILE), rotate-key needs --to-key-file FILE.",
+      );
+    }
     const { key, created } = await loadOrCreateKeyFile(target);
     io.err(`${created ? "created" : "using existing"} key file ${target} (key id ${key.id})`);
     cipher = {
-      cipher: aesCipherOf([key, ...current.filter((old) => old.id !== key.id)]),
-      source: `--to-key-file then the current keys`,
+      cipher: cipherRing({ active: aesCipherOf([key]), previous: [current.cipher] }),
+      source: `--to-key-file, then ${current.source}`,
     };
   }
   const opened = await openStore(uri, { flags, writable: true, ...(cipher === undefined ? {} : { cipher }) });

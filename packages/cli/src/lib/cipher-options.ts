@@ -55,6 +55,21 @@ export const noCipherFlags = (flags: CipherFlags): boolean =>
   flags.keyFiles.length === 0 && flags.keyEnv === undefined && flags.kmsKeyId === undefined;
 
 /**
+ * True when the flags or, without flags, the environment (`CREDSTACK_KEY`, `CREDSTACK_KEY_FILE`,
+ * `CREDSTACK_KEY_RING_FILE`, `CREDSTACK_KMS_KEY_ID`) name a key. A `file:` store without any uses the key
+ * files in its own directory.
+ * @throws StoreConfigError (`ERR_INVALID_CONFIG`) naming the variable when a key variable is malformed.
+ */
+export function keysGiven(flags: CipherFlags, env: Env = process.env): boolean {
+  return !noCipherFlags(flags) || hasKeys(keySourcesFromEnv(env));
+}
+
+/** The KMS key id that would seal: `--kms-key-id`, else (without cipher options) `CREDSTACK_KMS_KEY_ID`. */
+export function sealingKmsKeyIdOf(flags: CipherFlags, env: Env = process.env): string | undefined {
+  return noCipherFlags(flags) ? keySourcesFromEnv(env).kms?.keyId : flags.kmsKeyId;
+}
+
+/**
  * A KMS cipher for a key id, with the client options from the flags (or `CREDSTACK_KMS_ENDPOINT` /
  * `CREDSTACK_KMS_REGION`). `@credstack/open-store` loads the AWS SDK only here.
  * @throws StoreConfigError (`ERR_INVALID_CONFIG`) saying what to install when KMS packages are missing.

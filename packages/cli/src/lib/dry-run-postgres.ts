@@ -1,0 +1,55 @@
+import { clientOptionsFromEnv } from "@credstack/open-store";
+import type { CredentialStore, StoreUri } from "@credstack/storage";
+import { postgresStore } from "@credstack/storage-postgres";
+import type { CipherChoice } from "./cipher-options.js";
+
+type PostgresUri = Extract<StoreUri, { kind: "postgres" }>;
+
+/** SQLSTATEs of a table or schema that is not there: `undefined_table`, `invalid_schema_name`. */
+const missingRelationCodes = new Set(["42P01", "3F000"]);
+
+/** True when a store call failed because the records table (or its schema) does not exist. */
+function isMissingRelation(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return typeof code === "string" && missingRelationCodes.has(code);
+}
+
+/**
+ * Opens a Postgres store for a dry run: with `migrate: false`, so nothing — schema, table, trigger,
+ * migrations row — is created or upgraded, and with the client options (`CREDSTACK_STORE_TIMEOUT_MS`,
+ * `CREDSTACK_PG_POOL`, `CREDSTACK_STORE_TLS_CA_FILE`) that `@credstack/open-store` gives a real run.
+ * @returns the store, or `undefined` (store closed) when its table does not exist yet: the target is empty.
+ * @throws StoreUnavailableError (`ERR_STORE_UNAVAILABLE`) when the database cannot be read.
+ */
+export async function openExistingPostgresStore(
+  uri: PostgresUri,
+  choice: CipherChoice,
+): Promise<CredentialStore | undefined> {
+  const client = clientOptionsFromEnv();
+  let connectionString = uri.connectionString;
+  if (client.tlsCaFile !== undefined && !/[?&]sslrootcert=/.test(connectionString)) {
+    const url = new URL(connectionString);
+    url.searchParams.set("sslrootcert", client.tlsCaFile);
+    connectionString = url.toString();
+  }
+  const store = postgresStore({
+    connectionString,
+    cipher: choice.cipher,
+    migrate: false,
+    ...(uri.table === undefined ? {} : { table: uri.table }),
+    ...(uri.schema === undefined ? {} : { schema: uri.schema }),
+    ...(uri.preparedStatements === undefined ? {} : { preparedStatements: uri.preparedStatements }),
+    ...(client.poolSize === undefined ? {} : { maxConnections: client.poolSize }),
+    ...(client.timeoutMs === undefined
+      ? {}
+      : { connectTimeoutMs: client.timeoutMs, statementTimeoutMs: client.timeoutMs }),
+  });
+  try {
+    for await (const _ of store.list({ limit: 1 })) break;
+    return store;
+  } catch (error) {
+    await store.close().catch(() => {});
+    if (isMissingRelation(error)) return undefined;
+    throw error;
+  }
+}
