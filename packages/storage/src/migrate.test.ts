@@ -77,6 +77,50 @@ describe("migrate", () => {
     expect(count).toBe(300);
   });
 
+  it("saves checkpoints beside the writes: a slow save is not waited for per batch, and never passes an unwritten batch", async () => {
+    const from = await filled(400);
+    const to = memoryStore();
+    const saves: { account: string; copied: number; present: number }[] = [];
+    const slow: MigrationCheckpoint = {
+      load: async () => undefined,
+      async save(after, progress) {
+        // Every key up to the saved one is in the target when its position is saved.
+        let present = 0;
+        for await (const key of to.list()) if (key.account <= after.account) present++;
+        saves.push({ account: after.account, copied: progress.copied, present });
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      },
+    };
+    const result = await migrate({ from, to, checkpoint: slow, batchSize: 10 });
+    expect(result).toMatchObject({ copied: 400, failed: 0 });
+    // 40 batches; saves collapse while one runs, and the last position is always saved.
+    expect(saves.length).toBeGreaterThan(1);
+    expect(saves.length).toBeLessThan(40);
+    expect(saves.at(-1)).toMatchObject({ account: "u0399@x.com", copied: 400 });
+    for (const save of saves) {
+      const position = Number(save.account.slice(1, 5)) + 1;
+      expect(save.copied).toBe(position); // the counts as of the saved position
+      expect(save.present).toBe(position);
+    }
+    const accounts = saves.map((save) => save.account);
+    expect([...accounts].sort()).toEqual(accounts); // only ever forward
+  });
+
+  it("stops with the error of a checkpoint save that failed, after saving nothing past it", async () => {
+    const from = await filled(300);
+    const to = memoryStore();
+    let calls = 0;
+    const broken: MigrationCheckpoint = {
+      load: async () => undefined,
+      async save() {
+        calls++;
+        throw new Error("disk full");
+      },
+    };
+    await expect(migrate({ from, to, checkpoint: broken, batchSize: 10 })).rejects.toThrow("disk full");
+    expect(calls).toBe(1);
+  });
+
   it("counts unreadable records as failed and goes on; stops when a backend is down", async () => {
     const from = await filled(5);
     const broken: CredentialStore = {

@@ -2,6 +2,7 @@ import { isCredstackError } from "@credstack/errors";
 import { InvalidArgumentError } from "./errors.js";
 import { backendErrorCodes, getMany } from "./get-many.js";
 import type { CredentialKey } from "./key.js";
+import { checkpointSaver } from "./lib/checkpoint-saver.js";
 import { copyAll } from "./lib/copy.js";
 import type { CredentialRecord } from "./record.js";
 import type { CredentialStore } from "./store.js";
@@ -10,8 +11,13 @@ import type { CredentialStore } from "./store.js";
 export interface MigrationCheckpoint {
   /** The key to resume after, or `undefined` to start from the beginning. */
   load(): Promise<CredentialKey | undefined>;
-  /** Records progress; called after every batch, once all its records were handled. */
-  save(after: CredentialKey): Promise<void>;
+  /**
+   * Records progress: `after` is the last key of a batch that — with every batch before it — was fully
+   * handled, and `progress` the counts as of that batch. Called in the background while later batches are
+   * written, one call at a time, with the newest such position (positions that became old while a save ran
+   * are skipped), and once more before {@link migrate} returns or fails.
+   */
+  save(after: CredentialKey, progress: MigrationProgress): Promise<void>;
 }
 
 /** A record that could not be migrated. */
@@ -50,7 +56,7 @@ export interface MigrateOptions {
   readonly to: CredentialStore;
   /** Called after each batch. */
   readonly onProgress?: (progress: MigrationProgress) => void;
-  /** Resume point; saved after each batch. */
+  /** Resume point; saved as batches finish (see {@link MigrationCheckpoint.save}). */
   readonly checkpoint?: MigrationCheckpoint;
   /** Records read and written per batch (memory is bounded by it). @default 100 */
   readonly batchSize?: number;
@@ -152,21 +158,23 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
     }
   };
 
-  /** Counts a stored batch, then saves the checkpoint after its last key. */
-  const account = async (keys: CredentialKey[], outcomes: readonly string[]) => {
+  const saver = checkpoint === undefined || dryRun ? undefined : checkpointSaver(checkpoint);
+  /** Counts a stored batch, then asks for the checkpoint after its last key (saved in the background). */
+  const account = (keys: CredentialKey[], outcomes: readonly string[]) => {
     for (const outcome of outcomes) {
       if (outcome === "written") copied++;
       else if (outcome === "skipped") skipped++;
     }
     last = keys[keys.length - 1];
-    if (last !== undefined && !dryRun) await checkpoint?.save(last);
-    onProgress?.({ copied, skipped, failed, last });
+    const progress = { copied, skipped, failed, last };
+    if (last !== undefined) saver?.request(last, progress);
+    onProgress?.(progress);
   };
 
   // Reads and writes overlap: while up to `writesInFlight` batches are written, the next one is listed
   // and read. Batches are accounted (counted, checkpointed) strictly in order, each after every earlier
   // one, so a checkpoint never passes a batch that was not written; once one fails, no new write starts.
-  // At most `writesInFlight + 1` batches are held at once.
+  // At most `writesInFlight + 1` batches are held at once. Checkpoint saves run beside the writes.
   let stopped = false;
   let accounted: Promise<void> = Promise.resolve();
   const inFlight: Promise<void>[] = [];
@@ -174,10 +182,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
     const records = await read(keys);
     while (inFlight.length >= writesInFlight) await inFlight.shift();
     const stored = store(records);
-    accounted = Promise.allSettled([accounted, stored]).then(async ([before, batch]) => {
+    accounted = Promise.allSettled([accounted, stored]).then(([before, batch]) => {
       if (before.status === "rejected") throw before.reason;
       if (batch.status === "rejected") throw batch.reason;
-      await account(keys, batch.value);
+      account(keys, batch.value);
     });
     accounted.catch(() => {
       stopped = true; // observed by the next handle() or the final await
@@ -203,8 +211,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
   } catch (error) {
     // A failed listing, read or write: let the writes in flight finish (and checkpoint) before giving up.
     await accounted.catch(() => {});
+    await saver?.flush().catch(() => {});
     throw error;
   }
-  await accounted;
+  await accounted.catch(async (error: unknown) => {
+    await saver?.flush().catch(() => {});
+    throw error;
+  });
+  await saver?.flush();
   return { copied, skipped, failed, last, failures };
 }

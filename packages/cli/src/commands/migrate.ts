@@ -181,17 +181,12 @@ async function migrateBetween(
     skipped: resumeFrom?.skipped ?? 0,
     failed: resumeFrom?.failed ?? 0,
   };
-  let current = { copied: 0, skipped: 0, failed: 0 };
   const checkpoint = await fileCheckpoint({
     path,
     from: from.label,
     to: to.label,
     resumeFrom,
-    counts: () => ({
-      copied: earlier.copied + current.copied,
-      skipped: earlier.skipped + current.skipped,
-      failed: earlier.failed + current.failed,
-    }),
+    earlier,
   });
   // The source is listed once, by the migration itself: no counting pass, so the progress line shows
   // the records done without a total.
@@ -205,7 +200,6 @@ async function migrateBetween(
     ...(provider === undefined ? {} : { provider }),
     ...(dryRun ? {} : { checkpoint }),
     onProgress(counts) {
-      current = { copied: counts.copied, skipped: counts.skipped, failed: counts.failed };
       const done = counts.copied + counts.skipped + counts.failed;
       progress.update({
         done,

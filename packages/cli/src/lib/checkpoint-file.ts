@@ -71,22 +71,27 @@ export interface FileCheckpointOptions {
   readonly to: string;
   /** Where to resume, from an earlier checkpoint (`--resume`), or `undefined` to start at the beginning. */
   readonly resumeFrom: CheckpointState | undefined;
-  /** The counts to store with each save (the migration's running totals plus earlier runs'). */
-  readonly counts: () => { copied: number; skipped: number; failed: number };
+  /** Earlier runs' counts (of the checkpoint resumed from), added to this run's counts in each save. */
+  readonly earlier: { readonly copied: number; readonly skipped: number; readonly failed: number };
 }
 
-/** A {@link MigrationCheckpoint} kept in a file, written atomically after every batch. */
+/**
+ * A {@link MigrationCheckpoint} kept in a file, written atomically as batches finish: the position and the
+ * counts as of it (this run's plus earlier runs').
+ */
 export async function fileCheckpoint(options: FileCheckpointOptions): Promise<MigrationCheckpoint> {
   await mkdir(dirname(options.path), { recursive: true });
   return {
     load: async () => options.resumeFrom?.after,
-    save: (after) =>
+    save: (after, progress) =>
       writeCheckpoint(options.path, {
         format: "credstack-migrate/1",
         from: options.from,
         to: options.to,
         after: { provider: after.provider, account: after.account },
-        ...options.counts(),
+        copied: options.earlier.copied + progress.copied,
+        skipped: options.earlier.skipped + progress.skipped,
+        failed: options.earlier.failed + progress.failed,
         savedAt: Date.now(),
       }),
   };
