@@ -27,6 +27,15 @@ export interface OpenStoreOptions {
   readonly client?: StoreClientOptions;
   /** Flush `file:` writes to disk. @default true */
   readonly fsync?: boolean;
+  /**
+   * Create or upgrade a `postgres://` store's schema, table, trigger and migrations on first use.
+   * `false` opens the table as it is and creates nothing — for a dry run, or a runtime role that may not
+   * run DDL while a deploy step runs `migrateSchema`; a call on a table that does not exist then fails
+   * with `ERR_STORE_UNAVAILABLE` (its `cause` is the driver's error, SQLSTATE `42P01` or `3F000`).
+   * Other stores create nothing on opening and ignore it.
+   * @default true
+   */
+  readonly migrate?: boolean;
   /** Use this cipher instead of the one the key sources give (a rotation's target ring). */
   readonly cipher?: { readonly cipher: Cipher; readonly source: string };
   /**
@@ -222,6 +231,7 @@ async function backendOf(uri: StoreUri, cipher: Cipher, options: OpenStoreOption
       return postgresStore({
         connectionString,
         cipher,
+        migrate: options.migrate !== false,
         ...(uri.table === undefined ? {} : { table: uri.table }),
         ...(uri.schema === undefined ? {} : { schema: uri.schema }),
         ...(uri.preparedStatements === undefined ? {} : { preparedStatements: uri.preparedStatements }),

@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { aesGcmCipher, generateKey, keyToBase64 } from "@credstack/storage";
+import type { migrateSchema } from "@credstack/storage-postgres";
 import { startPostgres, startRedis } from "@credstack/test-services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -20,6 +21,15 @@ async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "credstack-open-store-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   return dir;
+}
+/** `pg.Pool`, typed through the adapter (this package has no `@types/pg`; `pg` is an optional peer). */
+type PgPool = Parameters<typeof migrateSchema>[0];
+async function pgPool(connectionString: string): Promise<PgPool> {
+  const specifier: string = "pg";
+  const pg = (await import(specifier)) as {
+    default: { Pool: new (config: { connectionString: string; max: number }) => PgPool };
+  };
+  return new pg.default.Pool({ connectionString, max: 1 });
 }
 const record = (account: string) => ({ provider: "google", account, accessToken: `at-${account}` });
 const unique = () => Math.random().toString(36).slice(2, 10);
@@ -104,6 +114,39 @@ describe("openStore", () => {
       });
       await nextOnly.store.close();
     }
+  });
+
+  it("migrate: false opens a postgres:// store without creating its schema or table; it reads one that exists", async () => {
+    const schema = `os_dry_${unique()}`;
+    const table = `os_t_${unique()}`;
+    const uri = `${pgUrl}${pgUrl.includes("?") ? "&" : "?"}schema=${schema}&table=${table}`;
+    const db = await pgPool(pgUrl);
+    cleanups.push(async () => {
+      await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await db.end();
+    });
+    const created = async () => ({
+      schemas: (await db.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema])).rowCount,
+      tables: (await db.query("SELECT tablename FROM pg_tables WHERE schemaname = $1", [schema])).rows.map(
+        (row: { tablename: string }) => row.tablename,
+      ),
+    });
+    const key = { keys: [generateKey()] };
+
+    const bare = await openStore(uri, key, { migrate: false });
+    const missing = await bare.store.get(record("a@example.com")).catch((error: unknown) => error);
+    await bare.store.close();
+    expect(missing).toMatchObject({ code: "ERR_STORE_UNAVAILABLE", cause: { code: "42P01" } });
+    expect(await created()).toEqual({ schemas: 0, tables: [] });
+
+    const migrated = await openStore(uri, key);
+    await migrated.store.put(record("a@example.com"), { expectedVersion: 0 });
+    await migrated.store.close();
+    expect(await created()).toMatchObject({ schemas: 1, tables: expect.arrayContaining([table]) });
+
+    const existing = await openStore(uri, key, { migrate: false });
+    expect((await existing.store.get(record("a@example.com")))?.accessToken).toBe("at-a@example.com");
+    await existing.store.close();
   });
 
   it("reloads a key-ring file on demand and when it changes, keeping the keys when the new file is bad", async () => {

@@ -1,6 +1,5 @@
-import { clientOptionsFromEnv } from "@credstack/open-store";
+import { clientOptionsFromEnv, openStore } from "@credstack/open-store";
 import type { CredentialStore, StoreUri } from "@credstack/storage";
-import { postgresStore } from "@credstack/storage-postgres";
 import type { CipherChoice } from "./cipher-options.js";
 
 type PostgresUri = Extract<StoreUri, { kind: "postgres" }>;
@@ -15,9 +14,9 @@ function isMissingRelation(error: unknown): boolean {
 }
 
 /**
- * Opens a Postgres store for a dry run: with `migrate: false`, so nothing — schema, table, trigger,
- * migrations row — is created or upgraded, and with the client options (`CREDSTACK_STORE_TIMEOUT_MS`,
- * `CREDSTACK_PG_POOL`, `CREDSTACK_STORE_TLS_CA_FILE`) that `@credstack/open-store` gives a real run.
+ * Opens a Postgres store for a dry run with `@credstack/open-store`'s opener and `migrate: false`, so
+ * nothing — schema, table, trigger, migrations row — is created or upgraded, with the client options
+ * (`CREDSTACK_STORE_TIMEOUT_MS`, `CREDSTACK_PG_POOL`, `CREDSTACK_STORE_TLS_CA_FILE`) of a real run.
  * @returns the store, or `undefined` (store closed) when its table does not exist yet: the target is empty.
  * @throws StoreUnavailableError (`ERR_STORE_UNAVAILABLE`) when the database cannot be read.
  */
@@ -25,25 +24,11 @@ export async function openExistingPostgresStore(
   uri: PostgresUri,
   choice: CipherChoice,
 ): Promise<CredentialStore | undefined> {
-  const client = clientOptionsFromEnv();
-  let connectionString = uri.connectionString;
-  if (client.tlsCaFile !== undefined && !/[?&]sslrootcert=/.test(connectionString)) {
-    const url = new URL(connectionString);
-    url.searchParams.set("sslrootcert", client.tlsCaFile);
-    connectionString = url.toString();
-  }
-  const store = postgresStore({
-    connectionString,
-    cipher: choice.cipher,
-    migrate: false,
-    ...(uri.table === undefined ? {} : { table: uri.table }),
-    ...(uri.schema === undefined ? {} : { schema: uri.schema }),
-    ...(uri.preparedStatements === undefined ? {} : { preparedStatements: uri.preparedStatements }),
-    ...(client.poolSize === undefined ? {} : { maxConnections: client.poolSize }),
-    ...(client.timeoutMs === undefined
-      ? {}
-      : { connectTimeoutMs: client.timeoutMs, statementTimeoutMs: client.timeoutMs }),
-  });
+  const { store } = await openStore(
+    uri,
+    {},
+    { cipher: choice, client: clientOptionsFromEnv(), migrate: false },
+  );
   try {
     for await (const _ of store.list({ limit: 1 })) break;
     return store;
