@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import { ConfigError } from "@credstack/errors";
-import { type Cipher, gcmOpen, gcmSeal } from "@credstack/storage";
+import { type Cipher, gcmNonce, gcmOpen, gcmSeal } from "@credstack/storage";
 import type { MeterProvider, TracerProvider } from "@opentelemetry/api";
 import {
   type CachedDataKey,
@@ -10,7 +10,7 @@ import {
   type DataKeyCacheOptions,
 } from "./lib/data-key-cache.js";
 import { decryptDataKey, generateDataKey } from "./lib/kms-calls.js";
-import { decodeSealed, encodeHeader, nonceLength } from "./lib/sealed-format.js";
+import { decodeSealed, encodeHeader } from "./lib/sealed-format.js";
 import { kmsCall, kmsInstruments } from "./lib/telemetry.js";
 
 /** Options of {@link kmsCipher}. */
@@ -135,7 +135,7 @@ export function kmsCipher(options: KmsCipherOptions): KmsCipher {
   /** Seals with `dataKey` synchronously, so no eviction (which zeroes the key) can come in between. */
   const sealWith = (dataKey: SealingKey, plaintext: Uint8Array, aad: Uint8Array): Uint8Array => {
     dataKey.uses++;
-    const nonce = randomBytes(nonceLength);
+    const nonce = gcmNonce();
     const header = encodeHeader(dataKey.keyArn, dataKey.encrypted, nonce);
     return Buffer.concat([
       header,

@@ -10,7 +10,7 @@ export {
   aesGcmCipher,
   type KeyRing,
 } from "./aes-gcm/aes-gcm-cipher.js";
-export { gcmOpen, gcmSeal, gcmTagLength } from "./aes-gcm/gcm.js";
+export { gcmNonce, gcmNonceLength, gcmOpen, gcmSeal, gcmTagLength } from "./aes-gcm/gcm.js";
 export {
   addKeyFile,
   type KeyFileGeneration,

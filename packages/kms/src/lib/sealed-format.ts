@@ -1,13 +1,11 @@
 import { ConfigError } from "@credstack/errors";
-import { gcmTagLength } from "@credstack/storage";
+import { gcmNonceLength, gcmTagLength } from "@credstack/storage";
 import { KmsIntegrityError } from "../errors.js";
 
 /** First byte of every sealed credstack blob: the format version. @internal */
 export const formatVersion = 1;
 /** Cipher id of KMS envelope encryption (AES-256-GCM under a KMS data key). @internal */
 export const kmsCipherId = 2;
-/** AES-GCM nonce length (96 bits). @internal */
-export const nonceLength = 12;
 
 /** The parsed header of a KMS-sealed blob. @internal */
 export interface KmsSealedHeader {
@@ -62,11 +60,11 @@ export function decodeSealed(sealed: Uint8Array): KmsSealedHeader {
   offset += idLength;
   const keyLength = bytes.readUInt16BE(offset);
   offset += 2;
-  if (offset + keyLength + nonceLength + gcmTagLength > bytes.length) throw bad("truncated");
+  if (offset + keyLength + gcmNonceLength + gcmTagLength > bytes.length) throw bad("truncated");
   const encryptedDataKey = bytes.subarray(offset, offset + keyLength);
   offset += keyLength;
-  const nonce = bytes.subarray(offset, offset + nonceLength);
-  offset += nonceLength;
+  const nonce = bytes.subarray(offset, offset + gcmNonceLength);
+  offset += gcmNonceLength;
   return {
     keyId,
     encryptedDataKey,

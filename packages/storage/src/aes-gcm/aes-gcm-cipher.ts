@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import type { Cipher } from "../cipher.js";
 import { IntegrityError, InvalidArgumentError, UnknownKeyIdError } from "../errors.js";
-import { gcmOpen, gcmSeal, gcmTagLength } from "./gcm.js";
+import { gcmNonce, gcmNonceLength, gcmOpen, gcmSeal, gcmTagLength } from "./gcm.js";
 import type { AesKey } from "./keys.js";
 
 /** One active key that seals, and older keys that only open (rotation without downtime). */
@@ -30,7 +29,6 @@ export interface AesGcmCipher extends Cipher {
 const formatVersion = 1;
 /** Cipher id of AES-256-GCM under a key ring (second byte); `2` is KMS envelope encryption. */
 const aesGcmCipherId = 1;
-const nonceLength = 12;
 
 function header(keyId: string): Buffer {
   const id = Buffer.from(keyId, "ascii");
@@ -45,12 +43,12 @@ function parse(sealed: Uint8Array): { keyId: string; headerBytes: Buffer; nonce:
   if (bytes[1] !== aesGcmCipherId) throw bad(`cipher id ${bytes[1]} is not AES-GCM`);
   const idLength = bytes[2] as number;
   const headerLength = 3 + idLength;
-  if (bytes.length < headerLength + nonceLength + gcmTagLength) throw bad("truncated");
+  if (bytes.length < headerLength + gcmNonceLength + gcmTagLength) throw bad("truncated");
   return {
     keyId: bytes.subarray(3, headerLength).toString("ascii"),
     headerBytes: bytes.subarray(0, headerLength),
-    nonce: bytes.subarray(headerLength, headerLength + nonceLength),
-    body: bytes.subarray(headerLength + nonceLength),
+    nonce: bytes.subarray(headerLength, headerLength + gcmNonceLength),
+    body: bytes.subarray(headerLength + gcmNonceLength),
   };
 }
 
@@ -81,7 +79,7 @@ export function aesGcmCipher(options: AesGcmCipherOptions): AesGcmCipher {
     id: "aes-256-gcm",
     activeKeyId: active.id,
     async encrypt(plaintext, aad) {
-      const nonce = randomBytes(nonceLength);
+      const nonce = gcmNonce();
       const body = gcmSeal(activeSecret, nonce, Buffer.concat([activeHeader, aad]), plaintext);
       return Buffer.concat([activeHeader, nonce, body]);
     },
