@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import { boundHeapGrowth } from "./lib/heap-limits.js";
+import { boundHeapGrowth, bulkCommands } from "./lib/heap-limits.js";
 
-// Before the commands load: bounds the peak memory of bulk commands (see boundHeapGrowth).
-boundHeapGrowth();
+// Before the commands load: bounds the peak memory of bulk commands (see boundHeapGrowth); other commands
+// keep V8's defaults.
+if (bulkCommands.has(process.argv[2] ?? "")) boundHeapGrowth();
 const { main } = await import("./main.js");
 
 // Node 20 is a supported runtime (engines). The AWS SDK's notice on it — its releases after the first

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { boundsHeapGrowth, youngGenerationCapBytes } from "./heap-limits.js";
+import { commandNames } from "../main.js";
+import { boundsHeapGrowth, bulkCommands, youngGenerationCapBytes } from "./heap-limits.js";
 
 describe("boundsHeapGrowth", () => {
   it("bounds heap growth by default", () => {
@@ -61,5 +62,14 @@ describe("boundHeapGrowth", () => {
     expect(youngGenerationPeak(true, ["--max-semi-space-size=16"])).toBeGreaterThan(
       (youngGenerationCapBytes / 1048576) * 3,
     );
+  });
+});
+
+describe("bulkCommands", () => {
+  it("are the commands that stream every record, and only those", () => {
+    for (const command of bulkCommands) expect(commandNames).toContain(command);
+    expect([...bulkCommands].sort()).toEqual(["import-legacy", "migrate", "reencrypt", "rotate-key"]);
+    for (const command of ["list", "inspect", "scopes", "doctor", "gateway-key"])
+      expect(bulkCommands.has(command)).toBe(false);
   });
 });

@@ -17,6 +17,14 @@ export const heapLimitFlags: readonly string[] = ["--heap-growing-percent=100"];
  */
 export const youngGenerationCapBytes = 4 * 1024 * 1024;
 
+/** The commands that stream every record of a store: the ones whose heap growth is bounded. @internal */
+export const bulkCommands: ReadonlySet<string> = new Set([
+  "migrate",
+  "import-legacy",
+  "reencrypt",
+  "rotate-key",
+]);
+
 /**
  * Whether `credstack` should bound its heap growth: yes, unless the user sized V8's heap themselves
  * (`node --max-semi-space-size=…`, `--max-old-space-size=…`, …, or the same in `NODE_OPTIONS`). @internal
