@@ -106,6 +106,30 @@ describe("migrate", () => {
     expect([...accounts].sort()).toEqual(accounts); // only ever forward
   });
 
+  it("saves every batch's position when saves are quick, and survives a save that throws at once", async () => {
+    const from = await filled(100);
+    const saved: string[] = [];
+    const quick: MigrationCheckpoint = {
+      load: async () => undefined,
+      async save(after) {
+        saved.push(after.account);
+      },
+    };
+    await migrate({ from, to: memoryStore(), checkpoint: quick, batchSize: 10 });
+    expect(saved).toEqual(
+      Array.from({ length: 10 }, (_, i) => `u${String(i * 10 + 9).padStart(4, "0")}@x.com`),
+    );
+    const throwing: MigrationCheckpoint = {
+      load: async () => undefined,
+      save: () => {
+        throw new Error("no space");
+      },
+    };
+    await expect(migrate({ from, to: memoryStore(), checkpoint: throwing, batchSize: 10 })).rejects.toThrow(
+      "no space",
+    );
+  });
+
   it("stops with the error of a checkpoint save that failed, after saving nothing past it", async () => {
     const from = await filled(300);
     const to = memoryStore();

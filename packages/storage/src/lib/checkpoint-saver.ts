@@ -4,9 +4,9 @@ import type { MigrationCheckpoint, MigrationProgress } from "../migrate.js";
 /** Saves a migration's positions in the background, one save at a time, always the newest. @internal */
 export interface CheckpointSaver {
   /**
-   * Asks for `after` (with the counts as of it) to be saved. Returns at once: the save runs now when none
-   * is under way, else after it — replacing any older position still waiting (positions only move forward,
-   * so the newest is the only one worth writing).
+   * Asks for `after` (with the counts as of it) to be saved. Returns at once: the save starts now when none
+   * is under way (so a save faster than a batch sees every batch), else after it — replacing any older
+   * position still waiting (positions only move forward, so the newest is the only one worth writing).
    * @throws the error of an earlier save that failed (the migration stops with it).
    */
   request(after: CredentialKey, progress: MigrationProgress): void;
@@ -25,14 +25,15 @@ export function checkpointSaver(checkpoint: MigrationCheckpoint): CheckpointSave
   let running: Promise<void> | undefined;
   let failure: { error: unknown } | undefined;
 
+  // A save that throws at once becomes a rejection here, so `drain` always waits at least once and
+  // `running` is set before it can finish.
+  const save = async (after: CredentialKey, progress: MigrationProgress) => checkpoint.save(after, progress);
   const drain = async () => {
-    // Yields first, so `running` is set before this can finish (even if `save` throws at once).
-    await undefined;
     try {
       while (waiting !== undefined) {
         const { after, progress } = waiting;
         waiting = undefined;
-        await checkpoint.save(after, progress);
+        await save(after, progress);
       }
     } catch (error) {
       failure ??= { error };
