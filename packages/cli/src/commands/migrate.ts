@@ -28,8 +28,8 @@ export const migrateUsage = `Usage: credstack migrate --from URI --to URI [--dry
 
 Copies every credential from one store to another, batch by batch (memory bounded by --batch), keeping
 versions and times; a target record of the same or a newer version is left alone, so running it again is
-safe. After each batch the position is saved to the checkpoint file; --resume continues from it (after a
-crash or kill -9). --verify re-reads every record on both sides and compares them. --dry-run only
+safe. As batches finish, the position is saved to the checkpoint file (in the background, the newest
+finished batch; never past an unwritten one); --resume continues from it (after a crash or kill -9). --verify re-reads every record on both sides and compares them. --dry-run only
 counts: the target is left exactly as it was (no directory, key file, Postgres schema, table or
 migration; an existing target is only read).
 
