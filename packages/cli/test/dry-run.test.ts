@@ -75,7 +75,8 @@ describe("--dry-run leaves the target exactly as it was", () => {
     expect(dry.status, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("dry run: import-legacy");
     expect(dry.stdout).toMatch(/would-import\s+alice_at_example_com_credentials\.json/);
-    expect(dry.stdout).toContain("imported 3, skipped 1");
+    expect(dry.stdout).toContain("would import 3, skipped 1");
+    expect(dry.stdout).not.toMatch(/^imported \d/m);
     expect(await pgObjectsIn(schemaOf(target))).toEqual([]);
   });
 
@@ -140,7 +141,8 @@ describe("--dry-run leaves the target exactly as it was", () => {
         cwd,
       });
       expect(dry.status, dry.stderr).toBe(0);
-      expect(dry.stdout).toContain("imported 3, skipped 1");
+      expect(dry.stdout).toContain("would import 3, skipped 1");
+      expect(dry.stdout).not.toMatch(/^imported \d/m);
     }
     const source = await openFileStore(join(cwd, "src"));
     await seed(source, 2);

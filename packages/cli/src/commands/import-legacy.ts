@@ -73,8 +73,9 @@ export async function runImportLegacy(argv: readonly string[], io: CommandIO): P
       io.out(`${dryRun ? "dry run: " : ""}import-legacy ${resolve(dir)} -> ${target.label}`);
       const rows = [["STATUS", "FILE", "CREDENTIAL", "EVIDENCE / NOTE"], ...report.files.map(legacyLineOf)];
       for (const line of table(rows)) io.out(line);
+      // A dry run imports nothing: its count says what a real run would import.
       io.out(
-        `imported ${report.imported}, skipped ${report.skipped}, ambiguous ${report.ambiguous}, failed ${report.failed}`,
+        `${dryRun ? "would import" : "imported"} ${report.imported}, skipped ${report.skipped}, ambiguous ${report.ambiguous}, failed ${report.failed}`,
       );
     }
     return report.files.some(leftBehind) ? exitCodes.problems : exitCodes.ok;
