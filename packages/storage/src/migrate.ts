@@ -208,16 +208,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
       }
     }
     if (batch.length > 0) await handle(batch);
+    await accounted;
   } catch (error) {
-    // A failed listing, read or write: let the writes in flight finish (and checkpoint) before giving up.
+    // A failed listing, read or write: let the writes in flight finish and save the last position they
+    // reached before giving up.
     await accounted.catch(() => {});
     await saver?.flush().catch(() => {});
     throw error;
   }
-  await accounted.catch(async (error: unknown) => {
-    await saver?.flush().catch(() => {});
-    throw error;
-  });
   await saver?.flush();
   return { copied, skipped, failed, last, failures };
 }

@@ -29,9 +29,10 @@ export const migrateUsage = `Usage: credstack migrate --from URI --to URI [--dry
 Copies every credential from one store to another, batch by batch (memory bounded by --batch), keeping
 versions and times; a target record of the same or a newer version is left alone, so running it again is
 safe. As batches finish, the position is saved to the checkpoint file (in the background, the newest
-finished batch; never past an unwritten one); --resume continues from it (after a crash or kill -9). --verify re-reads every record on both sides and compares them. --dry-run only
-counts: the target is left exactly as it was (no directory, key file, Postgres schema, table or
-migration; an existing target is only read).
+finished batch; never past an unwritten one); --resume continues from it (after a crash or kill -9).
+--verify re-reads every record on both sides and compares them. --dry-run only counts: the target is
+left exactly as it was (no directory, key file, Postgres schema, table or migration; an existing target
+is only read).
 
 From legacy:DIR (a legacy credentials/ directory, read-only) every file that was not copied is reported
 with its reason (ambiguous, failed with its error code, superseded, not a credential), and the exit code

@@ -57,14 +57,15 @@ export function capYoungGeneration(capBytes: number = youngGenerationCapBytes): 
 
 /**
  * Bounds how far V8 lets the heap grow beyond what the process keeps alive, for the rest of the process.
- * A bulk command (`migrate`, `reencrypt`) allocates records and buffers at a high rate; by default V8 then
+ * A bulk command ({@link bulkCommands}) allocates records and buffers at a high rate; by default V8 then
  * doubles the young generation up to 16 MiB per semi-space (32 MiB that only hold garbage between
  * scavenges) and lets the old generation, where records in flight across a network round trip are
  * promoted, grow to several times its live size before a full collection — with the records' Buffers
  * (external memory, freed only when their objects are collected) waiting along with it. Here the young
- * generation stops growing once it reached 4 MiB (the collection that reached it may double it once more; kept at its 1 MiB start instead, it was measured to cost ~20 % of
- * `migrate`'s CPU in scavenges and promotions; 8 and 16 MiB were no faster within the noise, and larger) and the old generation grows to twice its live size. The
- * user's own heap flags win.
+ * generation stops growing once it reached 4 MiB (the collection that reached it may double it once
+ * more; kept at its 1 MiB start instead, it was measured to cost ~20 % of `migrate`'s CPU in scavenges
+ * and promotions; 8 and 16 MiB were no faster within the noise, and larger) and the old generation grows
+ * to twice its live size. The user's own heap flags win.
  * @internal
  */
 export function boundHeapGrowth(
