@@ -1,27 +1,34 @@
 /** RFC 4648 base32 alphabet, lowercased: file names stay distinct on case-insensitive file systems. */
 const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
 
-const values = new Map<string, number>([...alphabet].map((char, index) => [char, index]));
+/** The alphabet's character codes, by value. */
+const alphabetCodes = Buffer.from(alphabet, "latin1");
+/** The value of each ASCII character code, `-1` outside the alphabet. */
+const valueOfCode = new Int8Array(128).fill(-1);
+for (let index = 0; index < alphabet.length; index++) valueOfCode[alphabet.charCodeAt(index)] = index;
 
 /**
  * Encodes bytes as lowercase RFC 4648 base32 without padding. Injective: distinct inputs give distinct
- * outputs, and {@link base32Decode} inverts it.
+ * outputs, and {@link base32Decode} inverts it. (Characters are written into a byte buffer and read out
+ * once as Latin-1, not appended one by one: this runs for every key of a listing and every call's file
+ * name.)
  * @internal
  */
 export function base32Encode(bytes: Uint8Array): string {
-  let out = "";
+  const out = Buffer.allocUnsafe(Math.ceil((bytes.length * 8) / 5));
+  let length = 0;
   let buffer = 0;
   let bits = 0;
-  for (const byte of bytes) {
-    buffer = ((buffer << 8) | byte) & 0xffff;
+  for (let index = 0; index < bytes.length; index++) {
+    buffer = ((buffer << 8) | (bytes[index] as number)) & 0xffff;
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      out += alphabet[(buffer >>> bits) & 31];
+      out[length++] = alphabetCodes[(buffer >>> bits) & 31] as number;
     }
   }
-  if (bits > 0) out += alphabet[(buffer << (5 - bits)) & 31];
-  return out;
+  if (bits > 0) out[length++] = alphabetCodes[(buffer << (5 - bits)) & 31] as number;
+  return out.toString("latin1", 0, length);
 }
 
 /**
@@ -37,9 +44,11 @@ export function base32Decode(text: string): Uint8Array | undefined {
   let buffer = 0;
   let bits = 0;
   let index = 0;
-  for (const char of text) {
-    const value = values.get(char);
-    if (value === undefined) return undefined;
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    // Code units, not code points: any unit outside ASCII (a surrogate included) is refused alike.
+    const value = code < 128 ? (valueOfCode[code] as number) : -1;
+    if (value < 0) return undefined;
     buffer = ((buffer << 5) | value) & 0xffff;
     bits += 5;
     if (bits >= 8) {

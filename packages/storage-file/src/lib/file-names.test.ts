@@ -1,6 +1,7 @@
-import { normalizeKey } from "@credstack/storage";
+import { type CredentialKey, normalizeKey } from "@credstack/storage";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { base32Encode } from "./base32.js";
 import { fileNameOf, maxEncodedNameLength, parseFileName } from "./file-names.js";
 
 const key = (account: string, provider = "google") => normalizeKey({ provider, account });
@@ -42,6 +43,44 @@ describe("file names", () => {
         if (file.hashed) expect(parsed).toEqual({ kind: "hashed" });
         else expect(parsed).toEqual({ kind: "encoded", key: normal });
       }),
+    );
+  });
+
+  it("accepts a c- name exactly when fileNameOf gives that name for the key it decodes to", () => {
+    // The reference definition: decode the name's bytes as the key, then ask fileNameOf.
+    const reference = (bytes: Uint8Array, name: string): boolean => {
+      const text = Buffer.from(bytes).toString("utf8");
+      const at = text.indexOf("\u0000");
+      if (at < 0) return false;
+      try {
+        const normal = normalizeKey({ provider: text.slice(0, at), account: text.slice(at + 1) });
+        return normal.account === text.slice(at + 1) && fileNameOf(normal).name === name;
+      } catch {
+        return false;
+      }
+    };
+    const part = fc.oneof(
+      fc.uint8Array({ maxLength: 140 }), // any bytes: invalid UTF-8, NUL anywhere, too long
+      fc.string({ maxLength: 130, unit: "grapheme" }).map((text) => Buffer.from(text, "utf8")),
+      // around the longest c- name: from here on a key gets an h- name
+      fc.integer({ min: 100, max: 140 }).map((n) => Buffer.from("a".repeat(n))),
+      fc.constantFrom("a@x.com", "A@x.com", " a@x.com", "🦊", "\u00e9", "e\u0301").map((t) => Buffer.from(t)),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom("google", "github", "Google", "", "a\u0000b", "x".repeat(65)),
+        part,
+        fc.boolean(),
+        (provider, account, separated) => {
+          const bytes = Buffer.concat([Buffer.from(provider), Buffer.from(separated ? [0] : []), account]);
+          const name = `c-${base32Encode(bytes)}.cred`;
+          const parsed = parseFileName(name);
+          expect(parsed !== undefined).toBe(reference(bytes, name));
+          if (parsed !== undefined)
+            expect(fileNameOf((parsed as { key: CredentialKey }).key).name).toBe(name);
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 

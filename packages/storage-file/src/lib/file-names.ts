@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { accountKey, type CredentialKey, providerPattern } from "@credstack/storage";
 import { base32Decode, base32Encode } from "./base32.js";
@@ -52,11 +53,15 @@ export function parseFileName(
 ): { kind: "encoded"; key: CredentialKey } | { kind: "hashed" } | undefined {
   if (!name.endsWith(suffix)) return undefined;
   const stem = name.slice(0, -suffix.length);
-  if (/^h-[0-9a-f]{64}$/.test(stem)) return { kind: "hashed" };
-  if (!stem.startsWith("c-")) return undefined;
+  if (!stem.startsWith("c-")) return /^h-[0-9a-f]{64}$/.test(stem) ? { kind: "hashed" } : undefined;
   const bytes = base32Decode(stem.slice(2));
   if (bytes === undefined) return undefined;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  // `fileNameOf(key).name === name`, without encoding the key again (this runs for every file of a
+  // listing): the base32 decoding is canonical (the name is the encoding of `bytes`), well-formed UTF-8
+  // decodes and encodes back to the same bytes (so `bytes` are the key's bytes), and a key gets a `c-`
+  // name exactly when that name fits. file-names.test.ts checks this against `fileNameOf`.
+  if (name.length > maxEncodedNameLength || !isUtf8(buffer)) return undefined;
   const separator = buffer.indexOf(0); // only U+0000 has a 0 byte in UTF-8: the same split as on the text
   if (separator < 0) return undefined;
   // Each part decoded on its own, not sliced from the whole text: a listing keeps every key, and a slice
@@ -70,6 +75,5 @@ export function parseFileName(
   } catch {
     return undefined;
   }
-  if (fileNameOf(key).name !== name) return undefined;
   return { kind: "encoded", key };
 }
