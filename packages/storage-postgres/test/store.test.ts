@@ -158,6 +158,48 @@ describe("accounts as bytes", () => {
   });
 });
 
+describe("scopes", () => {
+  const scopes = [
+    "openid",
+    'with "quotes", commas, {braces} and \\backslashes\\',
+    "NULL",
+    "",
+    "spaces  and\ttabs\nnewline",
+    "ünïcödé 😀 https://www.googleapis.com/auth/drive",
+  ].filter((scope) => scope !== ""); // an empty scope is not a valid record
+  const key = { provider: "google", account: "scopes@x.com" };
+
+  it("come back exactly as written, in order, through get and getMany", async () => {
+    const store = open("scopes");
+    await store.put({ ...key, accessToken: "t", scopes }, { expectedVersion: 0 });
+    expect((await store.get(key))?.scopes).toEqual(scopes);
+    const [many] = await store.getMany([key]);
+    expect(many?.record?.scopes).toEqual(scopes);
+  });
+
+  it("are read the same from a pool whose own json and text[] parsers return raw text", async () => {
+    // A pool passed in may carry its own type parsers; the store must not depend on them.
+    const raw = (oid: number) => oid === 114 || oid === 3802 || oid === 1009;
+    const pool = new pg.Pool({
+      connectionString: pgUrl(),
+      max: 2,
+      types: {
+        getTypeParser: ((oid: number, format?: "text" | "binary") =>
+          raw(oid)
+            ? (value: string) => value
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    try {
+      const store = postgresStore({ pool, cipher, schema, table: "scopes", migrate: false });
+      expect((await store.get(key))?.scopes).toEqual(scopes);
+      await store.close();
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
 describe("writes", () => {
   it("keeps the stored createdAt on an update whatever the input says", async () => {
     let clock = 1_000;

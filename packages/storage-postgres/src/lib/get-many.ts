@@ -5,7 +5,7 @@ import {
   getEach,
   normalizeKey,
 } from "@credstack/storage";
-import { columnList, guarded, type StoreContext } from "./context.js";
+import { guarded, type StoreContext, selectList } from "./context.js";
 import { openRow, type RecordRow, utf8 } from "./rows.js";
 
 /** A key of the batch: its normal form and UTF-8 account bytes, or why it is not a valid key. */
@@ -45,7 +45,7 @@ export function getManyRecords(
     const rows = new Map<string, RecordRow>();
     if (providers.length > 0) {
       const result = await context.connection.query<RecordRow>(
-        `SELECT ${columnList} FROM ${context.names.records}
+        `SELECT ${selectList} FROM ${context.names.records}
          WHERE (provider, account_key) IN (SELECT * FROM unnest($1::text[], $2::bytea[]))`,
         [providers, accounts],
       );

@@ -25,14 +25,17 @@ export const recordColumns = [
   "updated_at",
 ] as const;
 
-/** A record row as the driver returns it (`bigint` columns arrive as strings). @internal */
+/**
+ * A record row as the reads select it (`selectList`) and the driver returns it: `bigint` columns
+ * arrive as strings, `scopes` as JSON text. @internal
+ */
 export interface RecordRow {
   provider: string;
   account_key: Buffer;
   account: Buffer;
   token_type: string;
   expires_at: string | null;
-  scopes: string[];
+  scopes: string;
   issuer: string | null;
   client_id: string | null;
   sealed: Buffer;
@@ -97,13 +100,23 @@ export async function rowValues(
   ];
 }
 
+/** The scopes of a row (JSON text); anything else as it is, for the record's validation to refuse. */
+function scopesOf(text: string | null): unknown {
+  if (typeof text !== "string") return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** The clear columns of a row as record fields (absent ones omitted). @internal */
 export function rowColumns(row: RecordRow): RecordColumns {
   const columns: Record<string, unknown> = {
     provider: row.provider,
     account: row.account.toString("utf8"),
     tokenType: row.token_type,
-    scopes: row.scopes,
+    scopes: scopesOf(row.scopes),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     version: Number(row.version),

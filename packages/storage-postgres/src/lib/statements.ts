@@ -1,5 +1,5 @@
 import { prepared, type Statement } from "./connection.js";
-import { columnList, rowPlaceholders } from "./context.js";
+import { columnList, rowPlaceholders, selectList } from "./context.js";
 import type { TableNames } from "./identifiers.js";
 
 /** The statements of `get` and `put`, built once per store (as named prepared statements by default). @internal */
@@ -29,7 +29,7 @@ const updateText = (records: string, copy: boolean): string =>
 export function recordStatements(names: TableNames, prepare: boolean): RecordStatements {
   const { records } = names;
   return {
-    select: prepared(`SELECT ${columnList} FROM ${records} WHERE ${byKey}`, prepare),
+    select: prepared(`SELECT ${selectList} FROM ${records} WHERE ${byKey}`, prepare),
     selectVersion: prepared(`SELECT version, created_at FROM ${records} WHERE ${byKey}`, prepare),
     insert: prepared(
       `INSERT INTO ${records} (${columnList}) VALUES (${rowPlaceholders()})
