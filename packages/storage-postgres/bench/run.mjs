@@ -61,6 +61,8 @@ try {
   const update = await statementOf(() => store.put(current, { expectedVersion: current.version }), "UPDATE");
   const { rows } = await pool.query({ ...select, values: [key.provider, Buffer.from(key.account)] });
   const row = rows[0];
+  // The store reads scopes as JSON text (selectList) and writes them as a text[] parameter (an array).
+  const scopes = JSON.parse(row.scopes);
   const binding = bindingOf(key);
   const opened = await cipher.decrypt(row.sealed, binding);
 
@@ -113,7 +115,7 @@ try {
         slot.account,
         row.token_type,
         row.expires_at,
-        row.scopes,
+        scopes,
         row.issuer,
         row.client_id,
         sealed,
