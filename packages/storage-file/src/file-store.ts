@@ -62,6 +62,10 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
   const { dir, cipher, now } = settings;
   // Real time (not the record clock): it is compared with the directory's modification time.
   const listing = keyListing(dir);
+  // `join(dir, name)` for a file name of this store (no separators, never `.` or `..`), without
+  // normalizing `dir` again on every call: the normalized directory with its separator, once.
+  const dirPrefix = join(dir, "_").slice(0, -1);
+  const pathOf = (name: string): string => dirPrefix + name;
   if (cipher === undefined) warnPlaintextOnce();
   const encrypted = cipher !== undefined;
   const serialize = keyQueue();
@@ -80,7 +84,7 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
   }
 
   async function readRecordFile(key: CredentialKey, file: RecordFileName): Promise<RecordFile | undefined> {
-    const path = join(dir, file.name);
+    const path = pathOf(file.name);
     let bytes: Buffer;
     try {
       bytes = await readWhole(path);
@@ -99,8 +103,8 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
   async function writeRecordFile(file: RecordFileName, record: CredentialRecord, payload: FilePayload) {
     const bytes = encodeRecordFile(splitRecord(record).columns, payload);
     // The temporary file names its writer (tempNameFor), so sweepTempFiles can tell leftovers from live writes.
-    await io(`write ${join(dir, file.name)}`, () =>
-      writeFileAtomic(join(dir, file.name), bytes, {
+    await io(`write ${pathOf(file.name)}`, () =>
+      writeFileAtomic(pathOf(file.name), bytes, {
         fsync: settings.fsync,
         temporaryName: tempNameFor(file.stem),
       }),
@@ -110,7 +114,7 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
   /** Runs `work` holding the key: in-process queue first, then the cross-process lock file. */
   function withKeyLock<T>(key: CredentialKey, file: RecordFileName, work: () => Promise<T>): Promise<T> {
     return serialize(file.stem, async () => {
-      const path = join(dir, lockNameOf(file.stem));
+      const path = pathOf(lockNameOf(file.stem));
       const held = await io(`lock ${path}`, () =>
         acquireLock(path, { ttlMs: settings.staleLockMs, waitMs: settings.lockTimeoutMs, now: Date.now }),
       );
@@ -129,7 +133,7 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
 
   /** Opens a record file read under a normal key: `get()` and `getMany()`. */
   function openFile(normal: CredentialKey, file: RecordFileName, found: RecordFile) {
-    const location = join(dir, file.name);
+    const location = pathOf(file.name);
     if ("sealed" in found.payload) {
       return openRecord(normal, found.columns, found.payload.sealed, cipher!, { location });
     }
@@ -150,7 +154,7 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
         return { invalid: error };
       }
     });
-    const paths = prepared.map((item) => ("file" in item ? join(dir, item.file.name) : undefined));
+    const paths = prepared.map((item) => ("file" in item ? pathOf(item.file.name) : undefined));
     const reads = await readFilesInSlices(paths);
     const failed = reads.findIndex((read) => read !== undefined && !(read instanceof Buffer));
     if (failed !== -1) {
@@ -238,7 +242,7 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
       const normal = normalizeKey(key);
       await begin();
       const file = fileNameOf(normal);
-      const path = join(dir, file.name);
+      const path = pathOf(file.name);
       const expected = deleteOptions.expectedVersion;
       return withKeyLock(normal, file, async () => {
         if (expected !== undefined) {
@@ -273,7 +277,7 @@ export function fileStore(options: FileStoreOptions): CredentialStore {
         throw new InvalidArgumentError("lease() needs a positive integer ttlMs and a non-negative waitMs.");
       }
       await begin();
-      const path = join(dir, `.lease-${fileNameOf(normal).stem}`);
+      const path = pathOf(`.lease-${fileNameOf(normal).stem}`);
       const held = await io(`lease ${path}`, () => acquireLock(path, { ttlMs, waitMs, now }));
       if (held === undefined) throw new LeaseUnavailableError(normal);
       const lease: Lease = {
