@@ -33,9 +33,8 @@ async function warm(fn) {
 }
 
 /**
- * Times `fn` and `baseline` alternately (µs per call), after the same warm-up of both: with 100 calls, as
- * before, the first row measured the store's longer path while V8 was still optimizing it (the same get
- * measured in a later row was ~20 % faster).
+ * Times `fn` and `baseline` alternately (µs per call), after the same warm-up of both (it was 100 calls:
+ * the first row then measured the store's longer path partly while V8 was still optimizing it).
  */
 async function pair(fn, baseline) {
   await warm(fn);
