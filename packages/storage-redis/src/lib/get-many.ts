@@ -41,7 +41,8 @@ function prepare(key: CredentialKey): Prepared {
  * `getMany()`: the `HGETALL` that `get()` sends, for every key in one pipeline, then each hash opened as
  * `get()` opens it ({@link openFields}). Every key of a store carries the hash tag `{prefix}`, so one
  * batch is one Redis Cluster slot and the pipeline works on a `Cluster` too. A hash that fails to open,
- * a key holding another type and an invalid key are that key's `{ error }`; a Redis failure rejects the call (`ERR_STORE_UNAVAILABLE`). @internal
+ * a key holding another type and an invalid key are that key's `{ error }`; a Redis failure rejects the
+ * call (`ERR_STORE_UNAVAILABLE`). @internal
  */
 export async function getManyHashes(
   context: GetManyContext,
