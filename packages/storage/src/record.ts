@@ -117,12 +117,29 @@ export function redactRecord(record: CredentialInput): Record<string, unknown> {
 }
 
 /**
+ * What a record credstack built remembers of the seal it was opened from (`undefined` for any other
+ * object). Set only through {@link keepSealMemory}. @internal
+ */
+export let sealMemoryOf: (record: object) => unknown;
+/** Sets what {@link sealMemoryOf} returns for a record credstack built (other objects: ignored). @internal */
+export let keepSealMemory: (record: object, memory: unknown) => void;
+
+/**
  * The runtime shape of records credstack returns: own enumerable fields as in {@link CredentialRecord},
  * frozen; redaction comes from the prototype, so building one costs no per-object property definitions.
  */
 // Named (not keyed) stores in a fixed order keep construction on V8's fast path: records are built on
 // every write and every read, so this is the hot path of every store.
 class RedactingRecord {
+  /** What the record was opened from (lib/remembered-seal.ts): private, so no copy, spread or JSON sees it. */
+  #sealMemory: unknown;
+  static {
+    sealMemoryOf = (record) => (#sealMemory in record ? record.#sealMemory : undefined);
+    keepSealMemory = (record, memory) => {
+      if (#sealMemory in record) record.#sealMemory = memory;
+    };
+  }
+
   declare provider?: unknown;
   declare account?: unknown;
   declare accessToken?: unknown;

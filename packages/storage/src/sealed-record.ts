@@ -2,7 +2,8 @@ import type { Cipher } from "./cipher.js";
 import { CorruptRecordError, IntegrityError } from "./errors.js";
 import { accountKey, bindingOf, bindingOfNormal, type CredentialKey, normalizeKey } from "./key.js";
 import { columnFields, fastFields } from "./lib/fast-fields.js";
-import { checkSealPlaintext, encodeSealPlaintext } from "./lib/record-seal.js";
+import { checkSealPlaintext, encodeSealPlaintext, sealPlaintext } from "./lib/record-seal.js";
+import { rememberedSeal, rememberSeal } from "./lib/remembered-seal.js";
 import {
   type CredentialRecord,
   freezeRecord,
@@ -42,18 +43,8 @@ export function joinRecord(
   secrets: RecordSecrets,
   options: ParseRecordOptions = {},
 ): CredentialRecord {
-  return joinFields(columns, secrets, false, options);
-}
-
-/** {@link joinRecord}; `ownsSecrets`: the secrets were just parsed here, so their metadata is not cloned. */
-function joinFields(
-  columns: RecordColumns,
-  secrets: RecordSecrets,
-  ownsSecrets: boolean,
-  options: ParseRecordOptions,
-): CredentialRecord {
   const fields = fastFields(columns, secrets, true);
-  if (fields !== undefined) return freezeRecord<CredentialRecord>(fields, undefined, ownsSecrets);
+  if (fields !== undefined) return freezeRecord<CredentialRecord>(fields);
   return parseRecord({ ...columns, ...secrets }, options);
 }
 
@@ -70,12 +61,20 @@ export function encodeSecrets(secrets: RecordSecrets): Uint8Array {
  * @throws CorruptRecordError when they are not a JSON object.
  */
 export function decodeSecrets(bytes: Uint8Array, location?: string): RecordSecrets {
+  return parseSecretsJson(utf8Of(bytes), location);
+}
+
+/** Opened secret bytes as text (UTF-8). */
+const utf8Of = (bytes: Uint8Array): string =>
+  (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString(
+    "utf8",
+  );
+
+/** {@link decodeSecrets} of the text. */
+function parseSecretsJson(text: string, location: string | undefined): RecordSecrets {
   let value: unknown;
   try {
-    const buffer = Buffer.isBuffer(bytes)
-      ? bytes
-      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    value = JSON.parse(buffer.toString("utf8"));
+    value = JSON.parse(text);
   } catch {
     throw new CorruptRecordError("Opened secrets are not JSON.", location);
   }
@@ -97,7 +96,13 @@ export async function sealRecord(
   cipher: Cipher,
 ): Promise<{ columns: RecordColumns; sealed: Uint8Array }> {
   const { columns, secrets } = splitRecord(record);
-  const plaintext = encodeSealPlaintext(columns, JSON.stringify(secrets));
+  // A record opened from a format-2 seal and unchanged since (a migration, a copy) is sealed from what it
+  // was opened from: the same plaintext, without building it again.
+  const known = rememberedSeal(record);
+  const plaintext =
+    known === undefined
+      ? encodeSealPlaintext(columns, JSON.stringify(secrets))
+      : sealPlaintext(known.digest, known.secretsJson);
   return { columns, sealed: await cipher.encrypt(plaintext, bindingOf(record)) };
 }
 
@@ -128,6 +133,13 @@ export async function openRecord(
     }
   }
   const opened = await cipher.decrypt(sealed, bindingOfNormal(normal));
-  const secretsBytes = checkSealPlaintext(opened, columns, options.location);
-  return joinFields(columns, decodeSecrets(secretsBytes, options.location), true, options);
+  const checked = checkSealPlaintext(opened, columns, options.location);
+  const secretsJson = utf8Of(checked.secrets);
+  const secrets = parseSecretsJson(secretsJson, options.location);
+  const fields = fastFields(columns, secrets, true);
+  if (fields === undefined) return parseRecord({ ...columns, ...secrets }, options);
+  const record = freezeRecord<CredentialRecord>(fields, undefined, true);
+  // Fields copied as read (no schema defaults): the record's columns are those the digest covers.
+  if (checked.digest !== undefined) rememberSeal(record, { digest: checked.digest, secretsJson });
+  return record;
 }

@@ -45,15 +45,22 @@ export function canonicalColumns(columns: ClearColumns): string {
   );
 }
 
-// One-shot `hash()`: no Hash object per call (this runs on every get and put).
-const digestOf = (columns: ClearColumns): Buffer => hash("sha256", canonicalColumns(columns), "buffer");
+/** The SHA-256 of a record's canonical clear columns: what a format-2 seal holds after its marker. @internal */
+export const digestOf = (columns: ClearColumns): Buffer =>
+  // One-shot `hash()`: no Hash object per call (this runs on every get and put).
+  hash("sha256", canonicalColumns(columns), "buffer");
 
 /** The format-2 plaintext: marker, digest of the clear columns, secrets JSON. @internal */
 export function encodeSealPlaintext(columns: ClearColumns, secretsJson: string): Uint8Array {
+  return sealPlaintext(digestOf(columns), secretsJson);
+}
+
+/** The format-2 plaintext of a digest already computed ({@link digestOf}) and the secrets JSON. @internal */
+export function sealPlaintext(digest: Buffer, secretsJson: string): Uint8Array {
   // The JSON written straight into its place (no intermediate buffer and copy).
   const bytes = Buffer.allocUnsafe(1 + digestLength + Buffer.byteLength(secretsJson, "utf8"));
   bytes[0] = format2Marker;
-  digestOf(columns).copy(bytes, 1);
+  digest.copy(bytes, 1);
   bytes.write(secretsJson, 1 + digestLength, "utf8");
   return bytes;
 }
@@ -67,27 +74,40 @@ export function recordSealFormatOf(opened: Uint8Array): RecordSealFormat | undef
   return undefined;
 }
 
+/** What {@link checkSealPlaintext} found in opened seal bytes. @internal */
+export interface CheckedSeal {
+  /** The secrets JSON bytes (a view of the opened bytes). */
+  readonly secrets: Uint8Array;
+  /** Format 2: the digest of the clear columns, computed here and equal to the sealed one. */
+  readonly digest?: Buffer;
+}
+
 /**
- * Checks opened seal bytes against the clear columns read beside them and returns the secrets JSON bytes.
+ * Checks opened seal bytes against the clear columns read beside them.
  * @throws IntegrityError (`ERR_INTEGRITY`) when a format-2 seal's digest does not match the columns;
  * CorruptRecordError when the bytes are no record seal.
  * @internal
  */
-export function checkSealPlaintext(opened: Uint8Array, columns: ClearColumns, location?: string): Uint8Array {
+export function checkSealPlaintext(
+  opened: Uint8Array,
+  columns: ClearColumns,
+  location?: string,
+): CheckedSeal {
   const format = recordSealFormatOf(opened);
-  if (format === 1) return opened;
+  if (format === 1) return { secrets: opened };
   if (format === undefined)
     throw new CorruptRecordError("Opened seal is not a known record format.", location);
   const bytes = Buffer.isBuffer(opened)
     ? opened
     : Buffer.from(opened.buffer, opened.byteOffset, opened.byteLength);
+  const digest = digestOf(columns);
   // Compared in place (no subarray per call: this runs on every get).
-  if (digestOf(columns).compare(bytes, 1, 1 + digestLength) !== 0) {
+  if (digest.compare(bytes, 1, 1 + digestLength) !== 0) {
     throw new IntegrityError(
       `Stored record's clear fields do not match its seal (changed at rest)${location === undefined ? "" : ` (at ${location})`}.`,
     );
   }
-  return bytes.subarray(1 + digestLength);
+  return { secrets: bytes.subarray(1 + digestLength), digest };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from "../record.js";
 import type { PutOptions } from "../store.js";
 import { fastFields } from "./fast-fields.js";
+import { carrySeal } from "./remembered-seal.js";
 
 /** The schema's parse of a put's input (the fields as zod copies them). */
 function parseInput(input: unknown): unknown {
@@ -53,7 +54,8 @@ export function recordToWrite(
 ): CredentialRecord {
   checkPutOptions(options);
   // The common case checked without zod (each field read once); anything else gets the schema's verdict.
-  const valid = (fastFields(input, undefined, false) ?? parseInput(input)) as CredentialInput;
+  const fast = fastFields(input, undefined, false);
+  const valid = (fast ?? parseInput(input)) as CredentialInput;
   if (options.copy === true) {
     const { version, createdAt, updatedAt } = valid;
     if (version === undefined || createdAt === undefined || updatedAt === undefined) {
@@ -62,10 +64,14 @@ export function recordToWrite(
     if (version <= options.expectedVersion) {
       throw new InvalidArgumentError("A copy write needs a record version greater than expectedVersion.");
     }
-    return freezeRecord<CredentialRecord>(valid, {
+    const copy = freezeRecord<CredentialRecord>(valid, {
       tokenType: valid.tokenType ?? "Bearer",
       scopes: valid.scopes ?? [],
     });
+    // Every field as given (read as is, not through the schema): a record opened from a seal stays
+    // sealable from what it was opened from.
+    if (fast !== undefined) carrySeal(input, copy);
+    return copy;
   }
   // A literal, not a spread: spreading into this object makes V8 build it slowly (5 µs per write).
   return freezeRecord<CredentialRecord>(valid, {
